@@ -1,0 +1,40 @@
+# Two commands on a fresh machine with Python >= 3.11:
+#   make report   set up, generate demo data if data/raw/ is empty, build reports/2024-08/
+#   make test     set up and run the tests
+PYTHON ?= python3
+VENV   ?= .venv
+PERIOD ?= 2024-08
+BIN     = $(VENV)/bin
+STAMP   = $(VENV)/.installed
+
+.PHONY: setup demo report test lint lab clean
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python >= 3.11 krävs"'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m ipykernel install --sys-prefix --name uppfoljning --display-name "Python (uppfoljning)" >/dev/null
+	@touch $(STAMP)
+
+setup: $(STAMP)
+
+demo: setup
+	$(BIN)/uppfoljning demo --if-empty
+
+report: demo
+	$(BIN)/uppfoljning run $(PERIOD)
+
+test: demo
+	$(BIN)/python -m pytest
+
+lint: setup
+	$(BIN)/ruff check lib tests
+	$(BIN)/ruff format --check lib tests
+
+lab: demo
+	$(BIN)/uppfoljning ingest
+	$(BIN)/jupyter lab --notebook-dir=notebooks
+
+clean:
+	rm -rf reports/20* data/processed/*.parquet data/processed/ingest.json

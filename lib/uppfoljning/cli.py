@@ -1,0 +1,143 @@
+"""Command line: `uppfoljning demo | ingest | run`.
+
+Messages are Swedish (controllers read them); exit codes: 0 ok, 1 failed run or bad input,
+2 wrong usage.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+import warnings
+from pathlib import Path
+
+from .config import ParamsError, load_period_params, project_root
+from .ingest import SCHEMAS, IngestError, ingest
+
+
+def _paths(args: argparse.Namespace) -> tuple[Path, Path, Path]:
+    root = project_root()
+    data = Path(args.data).resolve() if getattr(args, "data", None) else root / "data"
+    return root, data / "raw", data / "processed"
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from .demo import write_demo_data
+
+    out = Path(args.out) if args.out else _paths(args)[1]
+    if args.if_empty and out.is_dir() and any(
+        p for p in out.iterdir() if p.name != "README.md" and not p.name.startswith(".")
+    ):
+        print(f"{out} innehåller redan data; inga demodata skrevs.")
+        return 0
+    started = time.perf_counter()
+    files = write_demo_data(out)
+    print(f"Skrev {len(files)} demofiler till {out} ({time.perf_counter() - started:.1f} s).")
+    return 0
+
+
+def _ingest(raw: Path, processed: Path, force: bool = False):
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        result = ingest(raw, processed, force=force)
+    for w in result.warnings + [str(c.message) for c in caught]:
+        print(f"  varning: {w}")
+    for name, info in result.datasets.items():
+        state = "oförändrad" if info.get("skipped") else f"{info['rows']} rader"
+        print(f"  {name}: {state}")
+    return result
+
+
+def cmd_ingest(args: argparse.Namespace) -> int:
+    _, raw, processed = _paths(args)
+    print(f"Läser in {raw} → {processed}")
+    _ingest(raw, processed, force=args.force)
+    return 0
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from .runner import NotebookFailed, run_report
+
+    started = time.perf_counter()
+    root, raw, processed = _paths(args)
+    params_file = Path(args.params).resolve() if args.params else root / "params" / f"{args.period}.yaml"
+    params = load_period_params(params_file, period=args.period)
+    notebooks = list(args.only or params.notebooks)
+    unknown = [n for n in notebooks if not (root / "notebooks" / f"{n}.ipynb").is_file()]
+    if unknown:
+        raise ParamsError(params_file, [f"notebook saknas: notebooks/{n}.ipynb" for n in unknown])
+    print(f"Parametrar: {params_file.relative_to(root) if params_file.is_relative_to(root) else params_file} ✓")
+    print(f"Läser in {raw}")
+    result = _ingest(raw, processed)
+    out = Path(args.out).resolve() if args.out else root / "reports"
+    extra = {
+        "parametrar": params.as_manifest(),
+        "parameterfil": str(params_file),
+        "indata": result.inputs,
+        "demodata": result.demo,
+    }
+    try:
+        summary = run_report(
+            args.period,
+            notebooks=notebooks,
+            notebooks_dir=root / "notebooks",
+            params_file=params_file,
+            data_dir=processed,
+            out_dir=out,
+            manifest_extra=extra,
+            jobs=args.jobs,
+        )
+    except NotebookFailed as exc:
+        print(f"\nKörningen misslyckades; den tidigare rapporten i {out / args.period} är orörd.")
+        print(str(exc), file=sys.stderr)
+        return 1
+    seconds = time.perf_counter() - started
+    print(f"\nKlart på {seconds:.1f} s: {summary.report_dir}")
+    for line in summary.describe() if hasattr(summary, "describe") else []:
+        print(f"  {line}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="uppfoljning", description="Uppföljningsrapporter för social- och omsorgsnämnden."
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    demo = sub.add_parser("demo", help="skriv deterministiska demodata (råfiler)")
+    demo.add_argument("--out", help="katalog för råfilerna (standard: data/raw)")
+    demo.add_argument("--data", help="datakatalog med raw/ och processed/ (standard: data/)")
+    demo.add_argument("--if-empty", action="store_true", help="bara om katalogen saknar data")
+    demo.set_defaults(func=cmd_demo)
+
+    ing = sub.add_parser("ingest", help="validera råfiler och skriv Parquet till data/processed")
+    ing.add_argument("--data", help="datakatalog med raw/ och processed/ (standard: data/)")
+    ing.add_argument("--force", action="store_true", help="läs om även oförändrade filer")
+    ing.set_defaults(func=cmd_ingest)
+
+    run = sub.add_parser("run", help="bygg rapporten för en period")
+    run.add_argument("period", help="rapportperiod ÅÅÅÅ-MM, t.ex. 2024-08")
+    run.add_argument("--params", help="parameterfil (standard: params/PERIOD.yaml)")
+    run.add_argument("--data", help="datakatalog med raw/ och processed/ (standard: data/)")
+    run.add_argument("--out", help="rapportkatalog (standard: reports/)")
+    run.add_argument("--only", nargs="+", metavar="NAME", help="kör bara dessa notebooks")
+    run.add_argument("--jobs", type=int, help="antal parallella processer")
+    run.set_defaults(func=cmd_run)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except (ParamsError, IngestError, FileNotFoundError, LookupError) as exc:
+        print(f"Fel: {exc}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
+
+
+__all__ = ["main", "SCHEMAS"]

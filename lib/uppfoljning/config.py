@@ -1,0 +1,352 @@
+"""Parameters and report structure from `params/`, validated before anything runs.
+
+Validation collects every problem and fails once, so a controller fixing a parameter file sees
+the whole list instead of one error per run.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+PERIOD_RE = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
+REPORT_TYPES = ("manadsuppfoljning", "delarsrapport", "arsbokslut")
+KNOWN_NOTEBOOKS = ("ekonomi", "volymer", "hvb_placeringar", "r9_jamforelser")
+FILTER_DIMENSIONS = ("verksamhet", "ansvar", "konto")
+
+
+class ParamsError(ValueError):
+    """One or more problems in a parameter file; `problems` lists them all."""
+
+    def __init__(self, path: Path | str, problems: list[str]):
+        self.path = Path(path)
+        self.problems = problems
+        lines = "\n".join(f"  - {p}" for p in problems)
+        super().__init__(f"{path}: {len(problems)} fel i parametrarna:\n{lines}")
+
+
+def project_root(start: Path | None = None) -> Path:
+    """The project directory: $UPPFOLJNING_HOME, else the nearest parent holding `params/`."""
+    env = os.environ.get("UPPFOLJNING_HOME")
+    if env:
+        return Path(env).resolve()
+    here = (start or Path.cwd()).resolve()
+    for candidate in (here, *here.parents):
+        if (candidate / "params").is_dir() and (candidate / "pyproject.toml").is_file():
+            return candidate
+    for candidate in (here, *here.parents):
+        if (candidate / "params").is_dir():
+            return candidate
+    raise FileNotFoundError(
+        f"Hittar ingen projektkatalog (med params/) från {here}; sätt UPPFOLJNING_HOME."
+    )
+
+
+def parse_period(text: str) -> tuple[int, int]:
+    """`"2024-08"` → (2024, 8); raises ValueError for anything else."""
+    match = PERIOD_RE.match(str(text))
+    if not match:
+        raise ValueError(f"ogiltig period {text!r}, ska vara ÅÅÅÅ-MM")
+    return int(match.group(1)), int(match.group(2))
+
+
+def latest_period(params_dir: Path) -> str:
+    """The newest `ÅÅÅÅ-MM.yaml` in params/: the notebooks' default period."""
+    periods = sorted(p.stem for p in params_dir.glob("*.yaml") if PERIOD_RE.match(p.stem))
+    if not periods:
+        raise FileNotFoundError(f"Inga periodfiler (ÅÅÅÅ-MM.yaml) i {params_dir}")
+    return periods[-1]
+
+
+def _read_yaml(path: Path) -> Any:
+    try:
+        with path.open(encoding="utf-8") as fh:
+            return yaml.safe_load(fh)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" rad {mark.line + 1}, kolumn {mark.column + 1}" if mark else ""
+        raise ParamsError(path, [f"ogiltig YAML{where}: {exc}"]) from exc
+
+
+# --------------------------------------------------------------------------- period params
+
+
+@dataclass(frozen=True)
+class PeriodParams:
+    """One reporting period's parameters (`params/<period>.yaml`)."""
+
+    path: Path
+    period: str
+    report_type: str
+    title: str
+    municipality_code: str
+    municipality_name: str
+    committee: str
+    structure_file: Path
+    budget_version: str
+    previous_forecast: str | None
+    comments_file: Path | None
+    notebooks: tuple[str, ...]
+    raw: dict = field(repr=False, default_factory=dict)
+
+    @property
+    def year(self) -> int:
+        return parse_period(self.period)[0]
+
+    @property
+    def month(self) -> int:
+        return parse_period(self.period)[1]
+
+    def as_manifest(self) -> dict:
+        """The validated parameters as plain data for manifest.json."""
+        return {k: v for k, v in self.raw.items()}
+
+
+_PERIOD_KEYS: dict[str, bool] = {  # key -> required
+    "period": True,
+    "rapporttyp": True,
+    "rubrik": False,
+    "kommun": True,
+    "namnd": True,
+    "rapportstruktur": True,
+    "budgetversion": True,
+    "foregaende_prognos": False,
+    "kommentarer": False,
+    "rapporter": True,
+}
+
+
+def load_period_params(path: Path | str, *, period: str | None = None) -> PeriodParams:
+    """Read and validate a period's YAML; every problem is collected into one ParamsError."""
+    path = Path(path)
+    if not path.is_file():
+        raise ParamsError(path, ["filen finns inte"])
+    data = _read_yaml(path)
+    if not isinstance(data, dict):
+        raise ParamsError(path, ["filen ska innehålla nyckel: värde-par"])
+    problems: list[str] = []
+    for key in data:
+        if key not in _PERIOD_KEYS:
+            problems.append(f"okänd nyckel {key!r} (tillåtna: {', '.join(_PERIOD_KEYS)})")
+    for key, required in _PERIOD_KEYS.items():
+        if required and key not in data:
+            problems.append(f"nyckeln {key!r} saknas")
+
+    per = str(data.get("period", ""))
+    if "period" in data and not PERIOD_RE.match(per):
+        problems.append(f"period: {per!r} är inte en period på formen ÅÅÅÅ-MM")
+    if period is not None and PERIOD_RE.match(per) and per != period:
+        problems.append(f"period: filen gäller {per}, men körningen avser {period}")
+
+    rtype = data.get("rapporttyp")
+    if rtype is not None and rtype not in REPORT_TYPES:
+        problems.append(f"rapporttyp: {rtype!r} ska vara en av {', '.join(REPORT_TYPES)}")
+
+    kommun = data.get("kommun") or {}
+    if "kommun" in data and (
+        not isinstance(kommun, dict) or not re.fullmatch(r"\d{4}", str(kommun.get("kod", "")))
+    ):
+        problems.append("kommun: ska ha kod (fyra siffror) och namn")
+        kommun = {}
+
+    base = path.parent
+    structure = base / str(data.get("rapportstruktur", ""))
+    if "rapportstruktur" in data and not structure.is_file():
+        problems.append(f"rapportstruktur: filen {structure} finns inte")
+    comments = None
+    if data.get("kommentarer"):
+        comments = base / str(data["kommentarer"])
+        if not comments.is_file():
+            problems.append(f"kommentarer: filen {comments} finns inte")
+
+    prev = data.get("foregaende_prognos")
+    if prev is not None:
+        prev = str(prev)
+        if not PERIOD_RE.match(prev):
+            problems.append(f"foregaende_prognos: {prev!r} är inte en period på formen ÅÅÅÅ-MM")
+        elif PERIOD_RE.match(per) and prev >= per:
+            problems.append(f"foregaende_prognos: {prev} ska ligga före perioden {per}")
+
+    notebooks = data.get("rapporter") or []
+    if not isinstance(notebooks, list) or not notebooks:
+        problems.append("rapporter: ska vara en lista med minst en rapport")
+        notebooks = []
+    for name in notebooks:
+        if name not in KNOWN_NOTEBOOKS:
+            problems.append(f"rapporter: okänd rapport {name!r} (finns: {', '.join(KNOWN_NOTEBOOKS)})")
+
+    if problems:
+        raise ParamsError(path, problems)
+    return PeriodParams(
+        path=path,
+        period=per,
+        report_type=rtype,
+        title=str(data.get("rubrik") or per),
+        municipality_code=str(kommun["kod"]),
+        municipality_name=str(kommun.get("namn", "")),
+        committee=str(data["namnd"]),
+        structure_file=structure,
+        budget_version=str(data["budgetversion"]),
+        previous_forecast=prev,
+        comments_file=comments,
+        notebooks=tuple(notebooks),
+        raw=data,
+    )
+
+
+# --------------------------------------------------------------------------- report structure
+
+
+@dataclass(frozen=True)
+class CodeFilter:
+    """Prefix filters per code dimension; a line matches when every listed dimension matches."""
+
+    include: dict[str, tuple[str, ...]]
+    exclude: dict[str, tuple[str, ...]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ReportRow:
+    id: str
+    label: str
+    filter: CodeFilter | None = None
+    sum_of: tuple[str, ...] = ()
+    precedence: int = 100
+    own_units: bool = False
+    is_total: bool = False
+    subrows: tuple[ReportRow, ...] = ()
+
+    @property
+    def is_sum(self) -> bool:
+        return bool(self.sum_of)
+
+
+UNCLASSIFIED_ID = "ej_klassificerat"
+UNCLASSIFIED_LABEL = "Ej klassificerat"
+
+
+@dataclass(frozen=True)
+class ReportStructure:
+    """The rows of a driftsammandrag, in display order."""
+
+    path: Path
+    name: str
+    rows: tuple[ReportRow, ...]
+    unclassified_in: str
+
+    @property
+    def leaf_rows(self) -> list[ReportRow]:
+        return [r for r in self.rows if r.filter is not None]
+
+    def row(self, row_id: str) -> ReportRow:
+        for r in self.rows:
+            if r.id == row_id:
+                return r
+        raise KeyError(row_id)
+
+
+_ROW_KEYS = {"id", "rad", "filter", "utom", "summa", "forrang", "egen_regi", "total", "varav"}
+_STRUCT_KEYS = {"namn", "rader", "oklassificerat_i"}
+
+
+def _parse_filter(value: Any, where: str, problems: list[str]) -> dict[str, tuple[str, ...]]:
+    if not isinstance(value, dict) or not value:
+        problems.append(f"{where}: ska vara t.ex. {{verksamhet: ['569']}}")
+        return {}
+    out: dict[str, tuple[str, ...]] = {}
+    for dim, codes in value.items():
+        if dim not in FILTER_DIMENSIONS:
+            problems.append(f"{where}: okänd dimension {dim!r} (tillåtna: verksamhet, ansvar, konto)")
+            continue
+        codes = codes if isinstance(codes, list) else [codes]
+        bad = [c for c in codes if not re.fullmatch(r"\d+", str(c))]
+        if bad:
+            problems.append(f"{where}.{dim}: koder ska vara siffror (citera dem), fick {bad}")
+        out[dim] = tuple(str(c) for c in codes)
+    return out
+
+
+def _parse_row(item: Any, where: str, problems: list[str], *, sub: bool = False) -> ReportRow | None:
+    if not isinstance(item, dict):
+        problems.append(f"{where}: ska vara en rad med id och rad")
+        return None
+    for key in item:
+        if key not in _ROW_KEYS:
+            problems.append(f"{where}: okänd nyckel {key!r}")
+    if "id" not in item or "rad" not in item:
+        problems.append(f"{where}: id och rad krävs")
+        return None
+    where = f"{where} ({item['id']})"
+    has_filter, has_sum = "filter" in item, "summa" in item
+    if has_filter == has_sum and not sub:
+        problems.append(f"{where}: ange antingen filter eller summa")
+    if sub and not has_filter:
+        problems.append(f"{where}: en varav-rad behöver filter")
+    flt = None
+    if has_filter:
+        include = _parse_filter(item["filter"], f"{where}.filter", problems)
+        exclude = _parse_filter(item["utom"], f"{where}.utom", problems) if "utom" in item else {}
+        flt = CodeFilter(include, exclude)
+    subrows = tuple(
+        r
+        for i, s in enumerate(item.get("varav") or [])
+        if (r := _parse_row(s, f"{where}.varav[{i}]", problems, sub=True)) is not None
+    )
+    return ReportRow(
+        id=str(item["id"]),
+        label=str(item["rad"]),
+        filter=flt,
+        sum_of=tuple(str(x) for x in item.get("summa") or ()),
+        precedence=int(item.get("forrang", 100)),
+        own_units=bool(item.get("egen_regi", False)),
+        is_total=bool(item.get("total", False)),
+        subrows=subrows,
+    )
+
+
+def load_structure(path: Path | str) -> ReportStructure:
+    """Read and validate a report-structure YAML (see params/rapportstruktur_2024.yaml)."""
+    path = Path(path)
+    data = _read_yaml(path)
+    problems: list[str] = []
+    if not isinstance(data, dict) or not isinstance(data.get("rader"), list):
+        raise ParamsError(path, ["filen ska ha en lista `rader`"])
+    for key in data:
+        if key not in _STRUCT_KEYS:
+            problems.append(f"okänd nyckel {key!r}")
+    rows = [
+        r
+        for i, item in enumerate(data["rader"])
+        if (r := _parse_row(item, f"rader[{i}]", problems)) is not None
+    ]
+    ids = [r.id for r in rows] + [s.id for r in rows for s in r.subrows]
+    dupes = sorted({i for i in ids if ids.count(i) > 1})
+    if dupes:
+        problems.append(f"rad-id förekommer flera gånger: {dupes}")
+    known = {r.id for r in rows}
+    seen: set[str] = set()
+    for r in rows:
+        for part in r.sum_of:
+            if part not in known:
+                problems.append(f"{r.id}: summa av okänd rad {part!r}")
+            elif part not in seen:
+                problems.append(f"{r.id}: summerar {part!r} som står längre ned")
+        seen.add(r.id)
+    unclassified_in = str(data.get("oklassificerat_i", ""))
+    if unclassified_in not in {r.id for r in rows if r.is_sum}:
+        problems.append(f"oklassificerat_i: {unclassified_in!r} ska vara id för en summarad")
+    if sum(r.is_total for r in rows) != 1:
+        problems.append("exakt en rad ska ha total: true (totalraden)")
+    if problems:
+        raise ParamsError(path, problems)
+    return ReportStructure(
+        path=path,
+        name=str(data.get("namn", path.stem)),
+        rows=tuple(rows),
+        unclassified_in=unclassified_in,
+    )

@@ -1,0 +1,527 @@
+"""Reading and validation of raw exports → typed Parquet in `data/processed/`.
+
+Controllers export from several systems, so a CSV may use `;`, `,` or tab, be UTF-8 (with or
+without BOM) or Windows-1252, and write amounts with a decimal comma and space or no-break-space
+thousands separators; XLSX works too. Every problem is reported with file, line and column, all
+problems are collected before failing, and nothing is written unless every input is valid, so a
+bad export never leaves half-updated data behind. Unchanged inputs (SHA-256) are not read again.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import hashlib
+import io
+import json
+import os
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
+
+RAW_SUFFIXES = (".csv", ".txt", ".tsv", ".xlsx")
+DEMO_MARKER = "DEMODATA.txt"
+STATE_FILE = "ingest.json"
+MAX_ERRORS_PER_COLUMN = 5
+MAX_ERRORS = 50
+
+PERIOD_PATTERN = r"^\d{4}-(0[1-9]|1[0-2])$"
+KIND_PATTERNS = {
+    "period": (PERIOD_PATTERN, "en period på formen ÅÅÅÅ-MM"),
+    "year": (r"^\d{4}$", "ett årtal (ÅÅÅÅ)"),
+    "code": (r"^\d+$", "en sifferkod"),
+    "amount": (r"^-?\d+(\.\d+)?$", "ett belopp"),
+    "date": (r"^\d{4}-\d{2}-\d{2}$", "ett datum (ÅÅÅÅ-MM-DD)"),
+}
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    kind: str  # period | year | code | amount | date | text
+    required: bool = True
+
+
+@dataclass(frozen=True)
+class Schema:
+    """A raw dataset of the data contract (DESIGN §5)."""
+
+    name: str
+    columns: tuple[Column, ...]
+    description: str = ""
+
+    @property
+    def required(self) -> list[str]:
+        return [c.name for c in self.columns if c.required]
+
+
+def _cols(spec: str) -> tuple[Column, ...]:
+    """`"period:period ansvar:code [text:text]"` → columns; brackets mark optional ones."""
+    out = []
+    for token in spec.split():
+        optional = token.startswith("[")
+        name, kind = token.strip("[]").split(":")
+        out.append(Column(name, kind, required=not optional))
+    return tuple(out)
+
+
+SCHEMAS: dict[str, Schema] = {
+    s.name: s
+    for s in (
+        Schema(
+            "huvudbok",
+            _cols(
+                "period:period ansvar:code verksamhet:code konto:code belopp:amount "
+                "[motpart:text] [projekt:text] [text:text]"
+            ),
+            "bokförda rader eller månadssummor ur huvudboken",
+        ),
+        Schema(
+            "budget",
+            _cols(
+                "ar:year version:text verksamhet:code belopp:amount "
+                "[ansvar:code] [konto:code] [period:period]"
+            ),
+            "budget per år (eller månad) och version",
+        ),
+        Schema(
+            "prognos",
+            _cols(
+                "prognosmanad:period verksamhet:code belopp:amount "
+                "[ansvar:code] [konto:code] [kommentar:text]"
+            ),
+            "ekonomernas helårsprognoser per prognosmånad",
+        ),
+        Schema(
+            "investeringar",
+            _cols("ar:year projekt:text period:period utgifter:amount inkomster:amount"),
+            "investeringsutfall",
+        ),
+        Schema(
+            "investeringsbudget",
+            _cols(
+                "ar:year projekt:text ram:amount [prognos_utgifter:amount] "
+                "[prognos_inkomster:amount] [prognosmanad:period]"
+            ),
+            "investeringsram och prognos",
+        ),
+    )
+}
+
+
+class IngestError(ValueError):
+    """Invalid input; `problems` holds every message (file, line, column)."""
+
+    def __init__(self, problems: list[str]):
+        self.problems = problems
+        shown = problems[:MAX_ERRORS]
+        more = len(problems) - len(shown)
+        text = "\n".join(f"  - {p}" for p in shown)
+        if more:
+            text += f"\n  … och {more} fel till"
+        super().__init__(f"Inläsningen avbröts, inget skrevs ({len(problems)} fel):\n{text}")
+
+
+@dataclass
+class IngestResult:
+    processed_dir: Path
+    datasets: dict[str, dict] = field(default_factory=dict)  # name -> {files, rows, skipped}
+    warnings: list[str] = field(default_factory=list)
+    demo: bool = False
+
+    @property
+    def inputs(self) -> list[dict]:
+        """Input files with SHA-256, for manifest.json."""
+        return [f for d in self.datasets.values() for f in d["files"]]
+
+
+# --------------------------------------------------------------------------- files
+
+
+def find_raw_files(raw_dir: Path, dataset: str) -> list[Path]:
+    """`huvudbok.csv`, `huvudbok_2024.csv`, `huvudbok-jan.xlsx` … for dataset `huvudbok`."""
+    files = []
+    for path in sorted(raw_dir.iterdir()) if raw_dir.is_dir() else []:
+        stem = path.stem.lower()
+        if path.suffix.lower() not in RAW_SUFFIXES or path.name.startswith((".", "~$")):
+            continue
+        if stem == dataset or stem.startswith((dataset + "_", dataset + "-")):
+            files.append(path)
+    return files
+
+
+def sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def decode_bytes(data: bytes) -> tuple[str, str]:
+    """Decode an export: UTF-8 (BOM or not), else Windows-1252, which is what Excel writes."""
+    if data.startswith(b"\xef\xbb\xbf"):
+        return data[3:].decode("utf-8"), "utf-8-sig"
+    try:
+        return data.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        return data.decode("cp1252"), "cp1252"
+
+
+def sniff_delimiter(header_line: str) -> str:
+    counts = {d: header_line.count(d) for d in (";", "\t", ",")}
+    best = max(counts, key=lambda d: counts[d])
+    return best if counts[best] else ";"
+
+
+def _normalise_header(name: str) -> str:
+    return name.strip().strip('"').strip().lower()
+
+
+@dataclass
+class RawTable:
+    """A file's cells as strings plus the physical line number of each row."""
+
+    path: Path
+    columns: list[str]
+    data: dict[str, pa.Array]
+    lines: pa.Array | None  # None: row i is on line i + 2
+    letters: dict[str, str] = field(default_factory=dict)  # XLSX column letters
+
+    def line(self, index: int) -> int:
+        return int(self.lines[index].as_py()) if self.lines is not None else index + 2
+
+    def where(self, column: str) -> str:
+        letter = self.letters.get(column)
+        return f"kolumn {column}" + (f" ({letter})" if letter else "")
+
+
+def _read_csv(path: Path, problems: list[str]) -> RawTable | None:
+    text, _encoding = decode_bytes(path.read_bytes())
+    first_line = text.split("\n", 1)[0].rstrip("\r")
+    if not first_line.strip():
+        problems.append(f"{path.name}, rad 1: rubrikraden saknas (filen är tom eller börjar tom)")
+        return None
+    delimiter = sniff_delimiter(first_line)
+    header = [_normalise_header(h) for h in next(csv.reader([first_line], delimiter=delimiter))]
+    try:
+        table = pacsv.read_csv(
+            io.BytesIO(text.encode("utf-8")),
+            read_options=pacsv.ReadOptions(column_names=header, skip_rows=1, block_size=1 << 24),
+            parse_options=pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=True),
+            convert_options=pacsv.ConvertOptions(
+                column_types={h: pa.string() for h in header},
+                strings_can_be_null=False,
+                quoted_strings_can_be_null=False,
+            ),
+        )
+    except pa.ArrowInvalid:
+        # Arrow does not say where; find the first row with a wrong number of fields ourselves.
+        reader = csv.reader(io.StringIO(text), delimiter=delimiter)
+        next(reader)
+        for row in reader:
+            if row and len(row) != len(header):
+                problems.append(
+                    f"{path.name}, rad {reader.line_num}: {len(row)} fält, rubrikraden har "
+                    f"{len(header)} (avgränsare {delimiter!r})"
+                )
+                return None
+        problems.append(f"{path.name}: filen kan inte läsas som CSV")
+        return None
+    lines = None
+    if '"' in text or "\n\n" in text or "\n\r\n" in text:
+        lines = pa.array(_physical_lines(text, delimiter), pa.int64())
+        if len(lines) != table.num_rows:
+            lines = None
+    return RawTable(path, header, {h: table.column(h).combine_chunks() for h in header}, lines)
+
+
+def _physical_lines(text: str, delimiter: str) -> list[int]:
+    """Line number of every non-empty record (quoted newlines and blank lines shift them)."""
+    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
+    next(reader)
+    out = []
+    start = reader.line_num + 1
+    for row in reader:
+        if row:
+            out.append(start)
+        start = reader.line_num + 1
+    return out
+
+
+def _cell_text(value: object, kind: str) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, dt.datetime | dt.date):
+        return value.strftime("%Y-%m") if kind == "period" else value.strftime("%Y-%m-%d")
+    if isinstance(value, bool):
+        return str(value)
+    if isinstance(value, float) and value.is_integer() and kind != "amount":
+        return str(int(value))
+    if isinstance(value, float):
+        return repr(value)
+    return str(value).strip()
+
+
+def _read_xlsx(path: Path, schema: Schema, problems: list[str]) -> RawTable | None:
+    from openpyxl import load_workbook
+    from openpyxl.utils import get_column_letter
+
+    try:
+        wb = load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:  # noqa: BLE001 - any unreadable workbook is the same user error
+        problems.append(f"{path.name}: kan inte läsas som Excel-fil ({exc})")
+        return None
+    ws = wb.worksheets[0]
+    rows = ws.iter_rows(values_only=True)
+    header_cells = next(rows, None)
+    if not header_cells:
+        problems.append(f"{path.name}, rad 1: rubrikraden saknas")
+        return None
+    header = [_normalise_header(str(h)) if h is not None else "" for h in header_cells]
+    kinds = {c.name: c.kind for c in schema.columns}
+    values: list[list[str]] = [[] for _ in header]
+    lines: list[int] = []
+    for line, row in enumerate(rows, start=2):
+        if row is None or all(v is None or str(v).strip() == "" for v in row):
+            continue
+        lines.append(line)
+        for i, name in enumerate(header):
+            cell = row[i] if i < len(row) else None
+            values[i].append(_cell_text(cell, kinds.get(name, "text")))
+    wb.close()
+    data = {h: pa.array(v, pa.string()) for h, v in zip(header, values, strict=True) if h}
+    letters = {h: get_column_letter(i + 1) for i, h in enumerate(header) if h}
+    return RawTable(path, [h for h in header if h], data, pa.array(lines, pa.int64()), letters)
+
+
+# --------------------------------------------------------------------------- validation
+
+
+def _normalise_amounts(arr: pa.Array) -> pa.Array:
+    """`"1 234,50"`, `"1\u00a0234,50"`, `"−12"` → `"1234.50"`, `"-12"`."""
+    arr = pc.utf8_trim_whitespace(arr)
+    arr = pc.replace_substring_regex(arr, "[ \u00a0\u202f']", "")
+    arr = pc.replace_substring(arr, "\u2212", "-")
+    return pc.replace_substring(arr, ",", ".")
+
+
+def _validate(raw: RawTable, schema: Schema, problems: list[str], warnings: list[str]) -> pa.Table:
+    name = raw.path.name
+    seen: set[str] = set()
+    for col in raw.columns:
+        if col in seen:
+            problems.append(f"{name}, rad 1: kolumnen {col} förekommer två gånger")
+        seen.add(col)
+    known = {c.name for c in schema.columns}
+    missing = [c for c in schema.required if c not in raw.data]
+    for col in missing:
+        problems.append(
+            f"{name}, rad 1: kolumnen {col} saknas (krävs: {', '.join(schema.required)})"
+        )
+    extra = [c for c in raw.columns if c not in known]
+    if extra:
+        warnings.append(f"{name}: okända kolumner lästes inte: {', '.join(extra)}")
+    if missing:
+        return pa.table({})
+
+    n = len(next(iter(raw.data.values()))) if raw.data else 0
+    out: dict[str, pa.Array] = {}
+    for column in schema.columns:
+        if column.name not in raw.data:
+            if column.kind == "amount":
+                out[column.name] = pa.nulls(n, pa.float64())
+            else:
+                out[column.name] = pa.array([""] * n, pa.string())
+            continue
+        values = pc.utf8_trim_whitespace(raw.data[column.name])
+        empty = pc.equal(values, "")
+        if column.kind == "amount":
+            values = _normalise_amounts(values)
+        if column.required:
+            bad_empty = empty
+        else:
+            bad_empty = pa.array([False] * n)
+        pattern = KIND_PATTERNS.get(column.kind)
+        if pattern:
+            ok = pc.or_(pc.match_substring_regex(values, pattern[0]), empty)
+            invalid = pc.or_(pc.invert(ok), bad_empty)
+        else:
+            invalid = bad_empty
+        if pc.any(invalid).as_py():
+            indices = pc.indices_nonzero(invalid).to_pylist()
+            for idx in indices[:MAX_ERRORS_PER_COLUMN]:
+                shown = raw.data[column.name][idx].as_py()
+                what = pattern[1] if pattern else "ett värde"
+                problem = "saknas" if shown.strip() == "" else f"{shown!r} är inte {what}"
+                problems.append(f"{name}, rad {raw.line(idx)}, {raw.where(column.name)}: {problem}")
+            if len(indices) > MAX_ERRORS_PER_COLUMN:
+                problems.append(
+                    f"{name}, {raw.where(column.name)}: ytterligare "
+                    f"{len(indices) - MAX_ERRORS_PER_COLUMN} felaktiga värden"
+                )
+            continue
+        if column.kind == "amount":
+            values = pc.if_else(empty, pa.scalar(None, pa.string()), values)
+            out[column.name] = pc.cast(values, pa.float64())
+        elif column.kind == "year":
+            out[column.name] = pc.cast(values, pa.int32())
+        else:
+            out[column.name] = values
+    if raw.lines is not None:
+        out["_rad"] = pc.cast(raw.lines, pa.int32())
+    else:
+        out["_rad"] = pa.array(range(2, n + 2), pa.int32())
+    out["_fil"] = pa.array([name] * n, pa.string()).dictionary_encode()
+    return pa.table(out)
+
+
+def read_dataset_file(path: Path, schema: Schema) -> tuple[pa.Table, list[str], list[str]]:
+    """Read and validate one raw file: (typed table, problems, warnings)."""
+    problems: list[str] = []
+    warnings: list[str] = []
+    if path.suffix.lower() == ".xlsx":
+        raw = _read_xlsx(path, schema, problems)
+    else:
+        raw = _read_csv(path, problems)
+    if raw is None:
+        return pa.table({}), problems, warnings
+    table = _validate(raw, schema, problems, warnings)
+    if table.num_rows == 0 and not problems:
+        warnings.append(f"{path.name}: inga datarader")
+    return table, problems, warnings
+
+
+# --------------------------------------------------------------------------- ingest
+
+
+def _load_state(processed_dir: Path) -> dict:
+    try:
+        return json.loads((processed_dir / STATE_FILE).read_text(encoding="utf-8"))
+    except (FileNotFoundError, json.JSONDecodeError):
+        return {}
+
+
+def ingest(
+    raw_dir: Path,
+    processed_dir: Path,
+    datasets: Iterable[str] | None = None,
+    *,
+    force: bool = False,
+) -> IngestResult:
+    """Validate every raw file of the given datasets, then write Parquet for the changed ones.
+
+    Raises IngestError listing every problem; in that case nothing in `processed_dir` changes.
+    """
+    raw_dir, processed_dir = Path(raw_dir), Path(processed_dir)
+    names = list(datasets) if datasets is not None else list(SCHEMAS)
+    state = _load_state(processed_dir)
+    result = IngestResult(processed_dir, demo=(raw_dir / DEMO_MARKER).exists())
+    problems: list[str] = []
+    pending: dict[str, pa.Table] = {}
+    for name in names:
+        schema = SCHEMAS[name]
+        files = find_raw_files(raw_dir, name)
+        fingerprints = [{"fil": f.name, "sha256": sha256_of(f)} for f in files]
+        previous = state.get("datasets", {}).get(name, {})
+        unchanged = (
+            not force
+            and previous.get("files") == fingerprints
+            and (processed_dir / f"{name}.parquet").exists()
+        )
+        if unchanged:
+            result.datasets[name] = {**previous, "skipped": True}
+            continue
+        tables = []
+        for path in files:
+            table, file_problems, file_warnings = read_dataset_file(path, schema)
+            problems.extend(file_problems)
+            result.warnings.extend(file_warnings)
+            if not file_problems:
+                tables.append(table)
+        if problems:
+            continue
+        if tables:
+            combined = pa.concat_tables(
+                [t.cast(tables[0].schema) for t in tables], promote_options="none"
+            )
+        else:
+            combined = _empty_table(schema)
+        if not files:
+            result.warnings.append(f"{name}: inga filer i {raw_dir} (tom datamängd)")
+        pending[name] = combined
+        result.datasets[name] = {
+            "files": fingerprints,
+            "rows": combined.num_rows,
+            "skipped": False,
+        }
+    if problems:
+        raise IngestError(problems)
+
+    processed_dir.mkdir(parents=True, exist_ok=True)
+    temps: list[tuple[Path, Path]] = []
+    try:
+        for name, table in pending.items():
+            final = processed_dir / f"{name}.parquet"
+            tmp = processed_dir / f".{name}.parquet.tmp-{os.getpid()}"
+            pq.write_table(table, tmp, compression="zstd")
+            temps.append((tmp, final))
+        for tmp, final in temps:
+            os.replace(tmp, final)
+    finally:
+        for tmp, _ in temps:
+            tmp.unlink(missing_ok=True)
+    new_state = {
+        "demo": result.demo,
+        "datasets": {
+            **state.get("datasets", {}),
+            **{n: {k: v for k, v in d.items() if k != "skipped"} for n, d in result.datasets.items()},
+        },
+    }
+    state_tmp = processed_dir / f".{STATE_FILE}.tmp"
+    state_tmp.write_text(json.dumps(new_state, indent=2, ensure_ascii=False), encoding="utf-8")
+    os.replace(state_tmp, processed_dir / STATE_FILE)
+    return result
+
+
+def _empty_table(schema: Schema) -> pa.Table:
+    types = {"amount": pa.float64(), "year": pa.int32()}
+    fields = [pa.field(c.name, types.get(c.kind, pa.string())) for c in schema.columns]
+    fields += [pa.field("_rad", pa.int32()), pa.field("_fil", pa.dictionary(pa.int32(), pa.string()))]
+    return pa.schema(fields).empty_table()
+
+
+def is_demo(processed_dir: Path) -> bool:
+    """Whether the processed data came from `uppfoljning demo` (reports must say so)."""
+    return bool(_load_state(Path(processed_dir)).get("demo"))
+
+
+# --------------------------------------------------------------------------- privacy
+
+PERSONAL_ID_RE = re.compile(r"(?<!\d)(\d{2})?(\d{2})(\d{2})(\d{2})[-+]?(\d{4})(?!\d)")
+
+
+def luhn_ok(digits: str) -> bool:
+    total = 0
+    for i, ch in enumerate(digits):
+        d = int(ch) * (2 if i % 2 == 0 else 1)
+        total += d - 9 if d > 9 else d
+    return total % 10 == 0
+
+
+def looks_like_personal_id(text: str) -> bool:
+    """A Swedish personnummer/samordningsnummer (ÅÅMMDD-NNNN or ÅÅÅÅMMDDNNNN, valid check digit)."""
+    for match in PERSONAL_ID_RE.finditer(text):
+        _, yy, mm, dd, tail = match.groups()
+        day = int(dd)
+        if day > 60:  # samordningsnummer: day + 60
+            day -= 60
+        if 1 <= int(mm) <= 12 and 1 <= day <= 31 and luhn_ok(yy + mm + dd + tail):
+            return True
+    return False

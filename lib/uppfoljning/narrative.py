@@ -1,0 +1,125 @@
+"""Swedish commentary drafted from the figures ("Analys och kommentar").
+
+The draft states what the tables show — result, direction, largest deviations, change against
+last year — in the committee's own phrasing, so the controller edits rather than writes it.
+"""
+
+from __future__ import annotations
+
+import calendar
+
+import pandas as pd
+
+from .config import parse_period
+from .formatting import format_mnkr, format_percent, month_name
+from .ledger import LEVEL
+
+
+def _result_word(deviation: float) -> str:
+    return "ett underskott" if deviation < 0 else "ett överskott"
+
+
+def _short_label(label: str) -> str:
+    """`569 - Barn och ungdomsvård` → `Barn och ungdomsvård (569)`."""
+    code, sep, name = label.partition(" - ")
+    return f"{name} ({code})" if sep and code.isdigit() else label
+
+
+def period_end_text(period: str) -> str:
+    year, month = parse_period(period)
+    return f"{calendar.monthrange(year, month)[1]} {month_name(month)} {year}"
+
+
+def economy_commentary(
+    period: str,
+    period_table: pd.DataFrame,
+    forecast_table: pd.DataFrame,
+    overview: pd.DataFrame,
+    *,
+    previous_forecast_label: str | None = None,
+    top: int = 3,
+) -> str:
+    """A Markdown draft of the economy commentary for `period`."""
+    total = period_table[period_table[LEVEL] == "total"].iloc[0]
+    rows = period_table[period_table[LEVEL] == "rad"]
+    own = period_table[period_table.index == "egen_regi"]
+    net = overview.loc["netto"]
+    parts: list[str] = []
+
+    dev = total["avvikelse"]
+    parts.append(
+        f"Resultatet per {period_end_text(period)} visar {_result_word(dev)} på "
+        f"{format_mnkr(dev, suffix=True)} mot periodiserad budget "
+        f"(redovisat {format_mnkr(total['utfall'], suffix=True)}, "
+        f"budget {format_mnkr(total['budget'], suffix=True)})."
+    )
+    fdev = net["avvikelse"]
+    sentence = (
+        f"Helårsprognosen på {format_mnkr(net['prognos'], suffix=True)} mot budget "
+        f"{format_mnkr(net['budget'], suffix=True)} innebär {_result_word(fdev)} på "
+        f"{format_mnkr(fdev, suffix=True)} för helåret."
+    )
+    prev = net.get("avvikelse_foregaende_prognos")
+    if prev is not None and pd.notna(prev) and previous_forecast_label:
+        change = fdev - prev
+        if abs(change) < 50_000:
+            sentence += f" Avvikelsen är oförändrad jämfört med prognosen i {previous_forecast_label}."
+        else:
+            way = "förbättrats" if change > 0 else "försämrats"
+            sentence += (
+                f" Jämfört med prognosen i {previous_forecast_label} "
+                f"({format_mnkr(prev, suffix=True)}) har avvikelsen {way} med "
+                f"{format_mnkr(abs(change), suffix=True)}."
+            )
+    parts.append(sentence)
+
+    candidates = pd.concat([rows, own])
+    worst = candidates[candidates["avvikelse"] <= -50_000].nsmallest(top, "avvikelse")
+    if len(worst):
+        items = "; ".join(
+            f"{_short_label(r['rad'])} {format_mnkr(r['avvikelse'], suffix=True)}"
+            for _, r in worst.iterrows()
+        )
+        parts.append(f"De största negativa avvikelserna per {period_end_text(period)} finns inom: {items}.")
+    best = candidates[candidates["avvikelse"] >= 50_000].nlargest(top, "avvikelse")
+    if len(best):
+        items = "; ".join(
+            f"{_short_label(r['rad'])} {format_mnkr(r['avvikelse'], sign=True, suffix=True)}"
+            for _, r in best.iterrows()
+        )
+        parts.append(f"Överskott redovisas inom: {items}.")
+
+    subs = period_table[(period_table[LEVEL] == "varav") & period_table.index.str.startswith("egen_regi")]
+    if len(own) and len(subs):
+        o = own.iloc[0]
+        items = " och ".join(
+            f"{r['rad'].removeprefix('varav ')} {format_mnkr(r['avvikelse'], sign=True, suffix=True)}"
+            for _, r in subs.iterrows()
+        )
+        parts.append(
+            f"Nämndens egna enheter (egen regi) avviker med "
+            f"{format_mnkr(o['avvikelse'], sign=True, suffix=True)} mot budget, varav {items}."
+        )
+
+    last = total["utfall_foregaende_ar"]
+    if pd.notna(last) and last:
+        change = total["utfall"] - last
+        way = "ökat" if change > 0 else "minskat"
+        year, month = parse_period(period)
+        growth = rows.assign(okning=rows["utfall"] - rows["utfall_foregaende_ar"])
+        biggest = growth.loc[growth["okning"].abs().idxmax()]
+        parts.append(
+            f"Nettokostnaden januari–{month_name(month)} har {way} med "
+            f"{format_mnkr(abs(change), suffix=True)} ({format_percent(100 * change / last, sign=True)})"
+            f" jämfört med samma period {year - 1}. Störst förändring har "
+            f"{_short_label(biggest['rad'])} med {format_mnkr(biggest['okning'], sign=True, suffix=True)}."
+        )
+    forecast_rows = forecast_table[forecast_table[LEVEL] == "rad"]
+    fworst = forecast_rows.nsmallest(1, "avvikelse")
+    if len(fworst) and fworst.iloc[0]["avvikelse"] < 0:
+        r = fworst.iloc[0]
+        parts.append(
+            f"För helåret prognostiseras den största negativa avvikelsen inom "
+            f"{_short_label(r['rad'])}, {format_mnkr(r['avvikelse'], suffix=True)}."
+        )
+    return "\n\n".join(parts)

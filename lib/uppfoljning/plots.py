@@ -1,0 +1,131 @@
+"""The one matplotlib style and the report's charts.
+
+Charts are built on `matplotlib.figure.Figure` (not pyplot), so a notebook shows each figure
+exactly once — when the cell returns it — and nothing leaks between cells. Axis numbers use the
+same Swedish formatting as the tables.
+"""
+
+from __future__ import annotations
+
+import matplotlib as mpl
+import pandas as pd
+from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter
+
+from .formatting import MNKR, SWEDISH_MONTHS_SHORT, format_number
+
+PALETTE = ["#1f5f8b", "#e3a21a", "#2a9d8f", "#b3261e", "#6c757d", "#7b4f9d", "#8ab17d"]
+OVERSPEND = "#b3261e"
+UNDERSPEND = "#2a9d8f"
+
+STYLE = {
+    "figure.figsize": (8.0, 4.2),
+    "figure.dpi": 100,
+    "savefig.dpi": 100,
+    "font.size": 10,
+    "axes.titlesize": 12,
+    "axes.titleweight": "bold",
+    "axes.titlelocation": "left",
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "axes.grid": True,
+    "axes.grid.axis": "y",
+    "grid.color": "#dddddd",
+    "grid.linewidth": 0.8,
+    "axes.prop_cycle": mpl.cycler(color=PALETTE),
+    "legend.frameon": False,
+    "svg.hashsalt": "uppfoljning",  # stable ids if anyone saves SVG
+    "axes.formatter.use_locale": False,
+}
+
+
+def apply_style() -> None:
+    """Set the suite's style globally (also for a controller's own plots in JupyterLab)."""
+    mpl.rcParams.update(STYLE)
+
+
+def mnkr_axis(decimals: int = 0) -> FuncFormatter:
+    return FuncFormatter(lambda v, _pos: format_number(v / MNKR, decimals))
+
+
+def _figure(height: float | None = None) -> tuple[Figure, object]:
+    apply_style()
+    fig = Figure(figsize=(STYLE["figure.figsize"][0], height or STYLE["figure.figsize"][1]))
+    ax = fig.add_subplot()
+    return fig, ax
+
+
+def deviation_bars(table: pd.DataFrame, *, column: str = "avvikelse", title: str = "") -> Figure:
+    """Horizontal bars of deviation per row (red = overspend), largest at the top."""
+    data = table[[c for c in ("rad", column) if c in table]].dropna()
+    data = data.iloc[::-1]
+    fig, ax = _figure(height=0.35 * len(data) + 1.2)
+    colors = [OVERSPEND if v < 0 else UNDERSPEND for v in data[column]]
+    ax.barh(data["rad"], data[column], color=colors)
+    ax.axvline(0, color="#333333", linewidth=0.8)
+    ax.xaxis.set_major_formatter(mnkr_axis(0))
+    ax.grid(axis="x", color="#dddddd")
+    ax.grid(axis="y", visible=False)
+    ax.set_xlabel("mnkr (negativt = underskott)")
+    for y, v in enumerate(data[column]):
+        ax.annotate(
+            format_number(v / MNKR, 1),
+            (v, y),
+            xytext=(4 if v >= 0 else -4, 0),
+            textcoords="offset points",
+            ha="left" if v >= 0 else "right",
+            va="center",
+            fontsize=8,
+        )
+    ax.set_title(title)
+    fig.tight_layout()
+    return fig
+
+
+def _month_ticks(ax, periods: list[str]) -> None:
+    ax.set_xticks(range(len(periods)))
+    ax.set_xticklabels([SWEDISH_MONTHS_SHORT[int(p[5:7]) - 1] for p in periods])
+
+
+def cumulative_vs_budget(frame: pd.DataFrame, *, title: str = "") -> Figure:
+    """Small multiples: cumulative outcome (line) against periodised budget (dashed) per row."""
+    rows = list(dict.fromkeys(frame["rad"]))
+    apply_style()
+    ncols = 2 if len(rows) > 1 else 1
+    nrows = (len(rows) + ncols - 1) // ncols
+    fig = Figure(figsize=(8.0, 2.8 * nrows))
+    axes = fig.subplots(nrows, ncols, squeeze=False).ravel()
+    for ax, rad in zip(axes, rows, strict=False):
+        part = frame[frame["rad"] == rad].sort_values("period")
+        periods = list(part["period"])
+        x = range(len(periods))
+        ax.plot(x, part["budget_ack"], linestyle="--", color=PALETTE[4], label="Budget")
+        ax.plot(x, part["utfall_ack"], color=PALETTE[0], linewidth=2, label="Utfall")
+        _month_ticks(ax, periods)
+        ax.yaxis.set_major_formatter(mnkr_axis(0))
+        ax.set_title(rad, fontsize=9)
+    for ax in axes[len(rows) :]:
+        ax.set_visible(False)
+    axes[0].legend(loc="upper left")
+    if title:
+        fig.suptitle(title, x=0.01, ha="left", fontweight="bold")
+    fig.tight_layout()
+    return fig
+
+
+def rolling_lines(frame: pd.DataFrame, *, value: str = "r12", title: str = "") -> Figure:
+    """One line per row of a rolling 12-month series (mnkr)."""
+    fig, ax = _figure()
+    periods = sorted(frame["period"].unique())
+    for rad, part in frame.groupby("rad", sort=False):
+        part = part.set_index("period").reindex(periods)
+        ax.plot(range(len(periods)), part[value], label=rad, linewidth=1.8)
+    ax.set_xticks(range(len(periods)))
+    ax.set_xticklabels([f"{SWEDISH_MONTHS_SHORT[int(p[5:7]) - 1]}\n{p[:4]}" for p in periods],
+                       fontsize=8)
+    ax.yaxis.set_major_formatter(mnkr_axis(0))
+    ax.set_ylabel("mnkr, rullande 12 månader")
+    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.0, 1.0))
+    ax.set_title(title)
+    fig.tight_layout()
+    return fig

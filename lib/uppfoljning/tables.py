@@ -1,0 +1,88 @@
+"""Publishing tables: a CSV per table (full precision) and a Swedish display version.
+
+The CSV is the contract (`tables/<table_id>.csv`: UTF-8, comma, decimal point, first column
+`rad`, kronor or counts), the display is for people (mnkr with decimal comma, sum rows bold,
+"varav" rows indented, overspend in red). Both come from the same frame so they cannot differ.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Mapping
+from pathlib import Path
+
+import pandas as pd
+from pandas.io.formats.style import Styler
+
+from .formatting import format_amount, format_number, format_percent
+from .ledger import LEVEL
+
+NEGATIVE_RED = "color: #b3261e"
+
+
+def write_csv(frame: pd.DataFrame, path: Path) -> None:
+    """Write the exported columns only (no index, no `_`-columns), atomically."""
+    cols = [c for c in frame.columns if not str(c).startswith("_")]
+    if not cols or cols[0] != "rad":
+        raise ValueError(f"{path.name}: första kolumnen ska vara 'rad', är {cols[:1]}")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(path.suffix + ".tmp")
+    frame[cols].to_csv(tmp, index=False, encoding="utf-8", lineterminator="\n")
+    os.replace(tmp, path)
+
+
+def styled(
+    frame: pd.DataFrame,
+    *,
+    table_id: str,
+    headers: Mapping[str, str] | None = None,
+    unit: str = "mnkr",
+    formats: Mapping[str, Callable[[object], str]] | None = None,
+    deviation_columns: tuple[str, ...] = ("avvikelse",),
+    caption: str | None = None,
+) -> Styler:
+    """A Styler showing the frame in Swedish format; a stable uuid keeps the HTML byte-identical."""
+    cols = [c for c in frame.columns if not str(c).startswith("_")]
+    levels = frame[LEVEL] if LEVEL in frame else pd.Series("rad", index=frame.index)
+    view = frame[cols].reset_index(drop=True)
+    levels = levels.reset_index(drop=True)
+    formats = dict(formats or {})
+    for c in cols[1:]:
+        if c not in formats and pd.api.types.is_numeric_dtype(view[c]):
+            formats[c] = lambda v, u=unit: format_amount(v, u)
+    style = view.style.format(formats, na_rep="").hide(axis="index")
+    style = style.set_uuid(table_id.replace("_", "-"))
+
+    def row_style(row: pd.Series) -> list[str]:
+        level = levels.iloc[row.name]
+        css = {
+            "summa": "font-weight: 600; border-top: 1px solid #888",
+            "total": "font-weight: 700; border-top: 2px solid #333",
+            "varav": "font-style: italic",
+        }.get(level, "")
+        return [css] * len(row)
+
+    style = style.apply(row_style, axis=1)
+    style = style.map(
+        lambda v: "padding-left: 1.5em" if isinstance(v, str) and v.startswith("varav") else "",
+        subset=["rad"],
+    )
+    present = [c for c in deviation_columns if c in view]
+    if present:
+        style = style.map(
+            lambda v: NEGATIVE_RED if isinstance(v, int | float) and v <= -50_000 else "",
+            subset=present,
+        )
+    if headers:
+        style = style.relabel_index([headers.get(c, c) for c in cols], axis="columns")
+    if caption:
+        style = style.set_caption(caption)
+    return style
+
+
+def percent_format(decimals: int = 1) -> Callable[[object], str]:
+    return lambda v: format_percent(v, decimals)  # type: ignore[arg-type]
+
+
+def number_format(decimals: int = 0) -> Callable[[object], str]:
+    return lambda v: format_number(v, decimals)  # type: ignore[arg-type]
