@@ -45,7 +45,8 @@ KIND_PATTERNS = {
 class Column:
     name: str
     kind: str  # period | year | code | amount | date | text
-    required: bool = True
+    required: bool = True  # the column must exist
+    allow_empty: bool = False  # a required column whose cells may be empty (slutdatum)
 
 
 @dataclass(frozen=True)
@@ -55,6 +56,7 @@ class Schema:
     name: str
     columns: tuple[Column, ...]
     description: str = ""
+    personal_data: bool = False  # refuse personal identity numbers; pseudonymise person_id
 
     @property
     def required(self) -> list[str]:
@@ -62,12 +64,13 @@ class Schema:
 
 
 def _cols(spec: str) -> tuple[Column, ...]:
-    """`"period:period ansvar:code [text:text]"` → columns; brackets mark optional ones."""
+    """`"period:period slut:date? [text:text]"` → columns; [] optional column, ? empty cells ok."""
     out = []
     for token in spec.split():
         optional = token.startswith("[")
         name, kind = token.strip("[]").split(":")
-        out.append(Column(name, kind, required=not optional))
+        empty_ok = kind.endswith("?")
+        out.append(Column(name, kind.rstrip("?"), required=not optional, allow_empty=empty_ok))
     return tuple(out)
 
 
@@ -102,6 +105,46 @@ SCHEMAS: dict[str, Schema] = {
             "investeringar",
             _cols("ar:year projekt:text period:period utgifter:amount inkomster:amount"),
             "investeringsutfall",
+        ),
+        Schema(
+            "volymer",
+            _cols("matt:text period:period varde:amount [grupp:text] [kon:text]"),
+            "volymmått per månad (flöden) eller hittills i år (ackumulerat)",
+        ),
+        Schema(
+            "personal",
+            _cols("matt:text period:period varde:amount [kon:text]"),
+            "personalstatistik",
+        ),
+        Schema(
+            "indikatorer",
+            _cols(
+                "indikator:text ar:year varde:amount [kon:text] [malvarde:amount] [riktning:text]"
+            ),
+            "nämndindikatorer",
+        ),
+        Schema(
+            "atgardsplan",
+            _cols(
+                "atgard:text omrade:text ar:year planerad_effekt:amount "
+                "[realiserad_effekt:amount] [status:text]"
+            ),
+            "åtgärdsplanens åtgärder",
+        ),
+        Schema(
+            "befolkning",
+            _cols("kommun:code ar:year aldersgrupp:text kon:text antal:amount"),
+            "befolkning per ålder och kön",
+        ),
+        Schema(
+            "placeringar",
+            _cols(
+                "placering_id:text person_id:text malgrupp:text kon:text fodelsear:year "
+                "vardform:text lagrum:text utforare:text avtal:text startdatum:date "
+                "slutdatum:date? dygnskostnad:amount [gangkoppling:text] [tillaggsavtal:text]"
+            ),
+            "placeringsepisoder (känsliga personuppgifter)",
+            personal_data=True,
         ),
         Schema(
             "investeringsbudget",
@@ -344,7 +387,7 @@ def _validate(raw: RawTable, schema: Schema, problems: list[str], warnings: list
         empty = pc.equal(values, "")
         if column.kind == "amount":
             values = _normalise_amounts(values)
-        if column.required:
+        if column.required and not column.allow_empty:
             bad_empty = empty
         else:
             bad_empty = pa.array([False] * n)
@@ -374,6 +417,8 @@ def _validate(raw: RawTable, schema: Schema, problems: list[str], warnings: list
             out[column.name] = pc.cast(values, pa.int32())
         else:
             out[column.name] = values
+    if schema.personal_data:
+        _refuse_personal_ids(raw, problems)
     if raw.lines is not None:
         out["_rad"] = pc.cast(raw.lines, pa.int32())
     else:
@@ -505,6 +550,19 @@ def is_demo(processed_dir: Path) -> bool:
 # --------------------------------------------------------------------------- privacy
 
 PERSONAL_ID_RE = re.compile(r"(?<!\d)(\d{2})?(\d{2})(\d{2})(\d{2})[-+]?(\d{4})(?!\d)")
+
+
+def _refuse_personal_ids(raw: RawTable, problems: list[str]) -> None:
+    """Refuse a file with anything that looks like a personnummer, in any column."""
+    for column, values in raw.data.items():
+        candidates = pc.match_substring_regex(values, r"\d{6}[-+]?\d{4}")
+        for idx in pc.indices_nonzero(candidates).to_pylist():
+            if looks_like_personal_id(values[idx].as_py()):
+                problems.append(
+                    f"{raw.path.name}, rad {raw.line(idx)}, {raw.where(column)}: värdet ser ut "
+                    "som ett personnummer; filen vägras (använd pseudonymer)"
+                )
+                break
 
 
 def luhn_ok(digits: str) -> bool:
