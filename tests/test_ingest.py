@@ -81,7 +81,10 @@ def test_errors_name_file_line_and_column_and_write_nothing(tmp_path):
     with pytest.raises(IngestError) as info:
         ingest(raw, tmp_path / "processed", ["huvudbok"])
     problems = info.value.problems
-    assert "huvudbok.csv, rad 5, kolumn period: '2024-13' är inte en period på formen ÅÅÅÅ-MM" in problems
+    assert (
+        "huvudbok.csv, rad 5, kolumn period: '2024-13' är inte en period på formen ÅÅÅÅ-MM"
+        in problems
+    )
     assert any("rad 5, kolumn verksamhet: '5691x'" in p for p in problems)
     assert any("rad 5, kolumn belopp: '12,3,4' är inte ett belopp" in p for p in problems)
     assert (tmp_path / "processed" / "huvudbok.parquet").read_bytes() == before

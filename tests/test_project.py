@@ -63,6 +63,8 @@ def test_notebook_is_thin_with_a_typed_parameters_cell(path):
             assert "#" in line, f"{path.name}: parameter without a comment: {line}"
     for cell in code:
         tree = ast.parse(cell.source)
-        defs = [n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef | ast.ClassDef | ast.Lambda)]
+        defs = [
+            n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef | ast.ClassDef | ast.Lambda)
+        ]
         assert not defs, f"{path.name}: define functions in lib/uppfoljning, not in notebooks"
     assert nb.metadata["kernelspec"]["name"] == "uppfoljning"

@@ -26,8 +26,10 @@ def cmd_demo(args: argparse.Namespace) -> int:
     from .demo import write_demo_data
 
     out = Path(args.out) if args.out else _paths(args)[1]
-    if args.if_empty and out.is_dir() and any(
-        p for p in out.iterdir() if p.name != "README.md" and not p.name.startswith(".")
+    if (
+        args.if_empty
+        and out.is_dir()
+        and any(p for p in out.iterdir() if p.name != "README.md" and not p.name.startswith("."))
     ):
         print(f"{out} innehåller redan data; inga demodata skrevs.")
         return 0
@@ -61,13 +63,16 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     started = time.perf_counter()
     root, raw, processed = _paths(args)
-    params_file = Path(args.params).resolve() if args.params else root / "params" / f"{args.period}.yaml"
+    params_file = (
+        Path(args.params).resolve() if args.params else root / "params" / f"{args.period}.yaml"
+    )
     params = load_period_params(params_file, period=args.period)
     notebooks = list(args.only or params.notebooks)
     unknown = [n for n in notebooks if not (root / "notebooks" / f"{n}.ipynb").is_file()]
     if unknown:
         raise ParamsError(params_file, [f"notebook saknas: notebooks/{n}.ipynb" for n in unknown])
-    print(f"Parametrar: {params_file.relative_to(root) if params_file.is_relative_to(root) else params_file} ✓")
+    shown = params_file.relative_to(root) if params_file.is_relative_to(root) else params_file
+    print(f"Parametrar: {shown} ✓")
     print(f"Läser in {raw}")
     result = _ingest(raw, processed)
     out = Path(args.out).resolve() if args.out else root / "reports"

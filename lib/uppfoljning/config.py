@@ -178,7 +178,9 @@ def load_period_params(path: Path | str, *, period: str | None = None) -> Period
         notebooks = []
     for name in notebooks:
         if name not in KNOWN_NOTEBOOKS:
-            problems.append(f"rapporter: okänd rapport {name!r} (finns: {', '.join(KNOWN_NOTEBOOKS)})")
+            problems.append(
+                f"rapporter: okänd rapport {name!r} (finns: {', '.join(KNOWN_NOTEBOOKS)})"
+            )
 
     if problems:
         raise ParamsError(path, problems)
@@ -261,7 +263,9 @@ def _parse_filter(value: Any, where: str, problems: list[str]) -> dict[str, tupl
     out: dict[str, tuple[str, ...]] = {}
     for dim, codes in value.items():
         if dim not in FILTER_DIMENSIONS:
-            problems.append(f"{where}: okänd dimension {dim!r} (tillåtna: verksamhet, ansvar, konto)")
+            problems.append(
+                f"{where}: okänd dimension {dim!r} (tillåtna: verksamhet, ansvar, konto)"
+            )
             continue
         codes = codes if isinstance(codes, list) else [codes]
         bad = [c for c in codes if not re.fullmatch(r"\d+", str(c))]
@@ -271,7 +275,9 @@ def _parse_filter(value: Any, where: str, problems: list[str]) -> dict[str, tupl
     return out
 
 
-def _parse_row(item: Any, where: str, problems: list[str], *, sub: bool = False) -> ReportRow | None:
+def _parse_row(
+    item: Any, where: str, problems: list[str], *, sub: bool = False
+) -> ReportRow | None:
     if not isinstance(item, dict):
         problems.append(f"{where}: ska vara en rad med id och rad")
         return None

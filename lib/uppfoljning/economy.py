@@ -13,9 +13,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from . import narrative
 from .config import PeriodParams, ReportStructure, parse_period
 from .formatting import format_mnkr, period_label, period_range_label
-from . import narrative
 from .ledger import LEVEL, Ledger, Summary, _scan, summarise
 from .report import ReportContext
 
@@ -166,11 +166,13 @@ class EconomyReport:
                 self.previous_forecast_month
             )
         if not self.ledger.has_full_year(self.year - 1):
-            self.notes.append(f"Huvudboken saknar månader för {self.year - 1}; bokslutet är ofullständigt.")
+            self.notes.append(
+                f"Huvudboken saknar månader för {self.year - 1}; bokslutet är ofullständigt."
+            )
         return summarise(quantities, self.structure)
 
     def forecast_table(self) -> pd.DataFrame:
-        """`driftsammandrag_prognos`: full-year forecast, budget, deviation, last year's accounts."""
+        """`driftsammandrag_prognos`: forecast, budget, deviation, last year's accounts."""
         f = self.year_summary.frame.copy()
         f["avvikelse"] = f["budget"] - f["prognos"]
         return _with_rad_first(f, ["prognos", "budget", "avvikelse", "bokslut_foregaende_ar"])
@@ -386,7 +388,9 @@ class EconomyReport:
         outcome = self.monthly_by_row()
         outcome = outcome[outcome["period"].str.startswith(f"{self.year}-")]
         budget = self.monthly_budget_by_row()
-        f = budget.merge(outcome[["rad_id", "period", "utfall"]], on=["rad_id", "period"], how="left")
+        f = budget.merge(
+            outcome[["rad_id", "period", "utfall"]], on=["rad_id", "period"], how="left"
+        )
         f = f[f["rad_id"].isin(row_ids)].sort_values(["rad_id", "period"])
         f["budget_ack"] = f.groupby("rad_id")["budget"].cumsum()
         f["utfall_ack"] = f.groupby("rad_id")["utfall"].cumsum()
@@ -416,7 +420,11 @@ def publish_headlines(ctx: ReportContext, eko: EconomyReport) -> None:
     total = period_total[period_total[LEVEL] == "total"].iloc[0]
     items = [
         ("prognos_helar", "Prognos helår, nettokostnad", format_mnkr(net["prognos"], suffix=True)),
-        ("avvikelse_helar", "Prognostiserad avvikelse helår", format_mnkr(net["avvikelse"], suffix=True)),
+        (
+            "avvikelse_helar",
+            "Prognostiserad avvikelse helår",
+            format_mnkr(net["avvikelse"], suffix=True),
+        ),
         (
             "avvikelse_period",
             f"Avvikelse {period_range_label(eko.params.period)}",

@@ -31,7 +31,20 @@ SWEDISH_MONTHS = [
     "november",
     "december",
 ]
-SWEDISH_MONTHS_SHORT = ["jan", "feb", "mar", "apr", "maj", "jun", "jul", "aug", "sep", "okt", "nov", "dec"]
+SWEDISH_MONTHS_SHORT = [
+    "jan",
+    "feb",
+    "mar",
+    "apr",
+    "maj",
+    "jun",
+    "jul",
+    "aug",
+    "sep",
+    "okt",
+    "nov",
+    "dec",
+]
 
 
 def round_half_up(value: float, decimals: int = 0) -> float:

@@ -387,10 +387,8 @@ def _validate(raw: RawTable, schema: Schema, problems: list[str], warnings: list
         empty = pc.equal(values, "")
         if column.kind == "amount":
             values = _normalise_amounts(values)
-        if column.required and not column.allow_empty:
-            bad_empty = empty
-        else:
-            bad_empty = pa.array([False] * n)
+        must_fill = column.required and not column.allow_empty
+        bad_empty = empty if must_fill else pa.array([False] * n)
         pattern = KIND_PATTERNS.get(column.kind)
         if pattern:
             ok = pc.or_(pc.match_substring_regex(values, pattern[0]), empty)
@@ -526,7 +524,10 @@ def ingest(
         "demo": result.demo,
         "datasets": {
             **state.get("datasets", {}),
-            **{n: {k: v for k, v in d.items() if k != "skipped"} for n, d in result.datasets.items()},
+            **{
+                n: {k: v for k, v in d.items() if k != "skipped"}
+                for n, d in result.datasets.items()
+            },
         },
     }
     state_tmp = processed_dir / f".{STATE_FILE}.tmp"
@@ -538,7 +539,10 @@ def ingest(
 def _empty_table(schema: Schema) -> pa.Table:
     types = {"amount": pa.float64(), "year": pa.int32()}
     fields = [pa.field(c.name, types.get(c.kind, pa.string())) for c in schema.columns]
-    fields += [pa.field("_rad", pa.int32()), pa.field("_fil", pa.dictionary(pa.int32(), pa.string()))]
+    fields += [
+        pa.field("_rad", pa.int32()),
+        pa.field("_fil", pa.dictionary(pa.int32(), pa.string())),
+    ]
     return pa.schema(fields).empty_table()
 
 

@@ -63,7 +63,9 @@ def economy_commentary(
     if prev is not None and pd.notna(prev) and previous_forecast_label:
         change = fdev - prev
         if abs(change) < 50_000:
-            sentence += f" Avvikelsen är oförändrad jämfört med prognosen i {previous_forecast_label}."
+            sentence += (
+                f" Avvikelsen är oförändrad jämfört med prognosen i {previous_forecast_label}."
+            )
         else:
             way = "förbättrats" if change > 0 else "försämrats"
             sentence += (
@@ -73,14 +75,16 @@ def economy_commentary(
             )
     parts.append(sentence)
 
-    candidates = pd.concat([rows, own])
+    candidates = rows  # top-level rows, the own units' row included
     worst = candidates[candidates["avvikelse"] <= -50_000].nsmallest(top, "avvikelse")
     if len(worst):
         items = "; ".join(
             f"{_short_label(r['rad'])} {format_mnkr(r['avvikelse'], suffix=True)}"
             for _, r in worst.iterrows()
         )
-        parts.append(f"De största negativa avvikelserna per {period_end_text(period)} finns inom: {items}.")
+        parts.append(
+            f"De största negativa avvikelserna per {period_end_text(period)} finns inom: {items}."
+        )
     best = candidates[candidates["avvikelse"] >= 50_000].nlargest(top, "avvikelse")
     if len(best):
         items = "; ".join(
@@ -89,11 +93,14 @@ def economy_commentary(
         )
         parts.append(f"Överskott redovisas inom: {items}.")
 
-    subs = period_table[(period_table[LEVEL] == "varav") & period_table.index.str.startswith("egen_regi")]
+    subs = period_table[
+        (period_table[LEVEL] == "varav") & period_table.index.str.startswith("egen_regi")
+    ]
     if len(own) and len(subs):
         o = own.iloc[0]
         items = " och ".join(
-            f"{r['rad'].removeprefix('varav ')} {format_mnkr(r['avvikelse'], sign=True, suffix=True)}"
+            f"{r['rad'].removeprefix('varav ')} "
+            f"{format_mnkr(r['avvikelse'], sign=True, suffix=True)}"
             for _, r in subs.iterrows()
         )
         parts.append(
@@ -110,9 +117,10 @@ def economy_commentary(
         biggest = growth.loc[growth["okning"].abs().idxmax()]
         parts.append(
             f"Nettokostnaden januari–{month_name(month)} har {way} med "
-            f"{format_mnkr(abs(change), suffix=True)} ({format_percent(100 * change / last, sign=True)})"
-            f" jämfört med samma period {year - 1}. Störst förändring har "
-            f"{_short_label(biggest['rad'])} med {format_mnkr(biggest['okning'], sign=True, suffix=True)}."
+            f"{format_mnkr(abs(change), suffix=True)} "
+            f"({format_percent(100 * change / last, sign=True)}) jämfört med samma period "
+            f"{year - 1}. Störst förändring har {_short_label(biggest['rad'])} med "
+            f"{format_mnkr(biggest['okning'], sign=True, suffix=True)}."
         )
     forecast_rows = forecast_table[forecast_table[LEVEL] == "rad"]
     fworst = forecast_rows.nsmallest(1, "avvikelse")

@@ -121,8 +121,9 @@ def rolling_lines(frame: pd.DataFrame, *, value: str = "r12", title: str = "") -
         part = part.set_index("period").reindex(periods)
         ax.plot(range(len(periods)), part[value], label=rad, linewidth=1.8)
     ax.set_xticks(range(len(periods)))
-    ax.set_xticklabels([f"{SWEDISH_MONTHS_SHORT[int(p[5:7]) - 1]}\n{p[:4]}" for p in periods],
-                       fontsize=8)
+    ax.set_xticklabels(
+        [f"{SWEDISH_MONTHS_SHORT[int(p[5:7]) - 1]}\n{p[:4]}" for p in periods], fontsize=8
+    )
     ax.yaxis.set_major_formatter(mnkr_axis(0))
     ax.set_ylabel("mnkr, rullande 12 månader")
     ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.0, 1.0))

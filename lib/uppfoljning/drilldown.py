@@ -1,0 +1,97 @@
+"""Drill-down from a driftsammandrag row to verksamhet, konto, ansvar, month and single lines.
+
+Uses the same classification as the tables (precedence included), so the parts always add up
+to the row's figure in the report.
+
+Example (JupyterLab)::
+
+    eko = uf.EconomyReport.open(ctx)
+    uf.drilldown.breakdown(eko, "569", by="konto")            # row → accounts, Jan–month
+    uf.drilldown.breakdown(eko, "569", by=["verksamhet", "period"])
+    uf.drilldown.largest_lines(eko, "569", n=10)              # the biggest booking lines
+"""
+
+from __future__ import annotations
+
+import duckdb
+import pandas as pd
+
+from .config import parse_period
+from .economy import EconomyReport
+from .ledger import CODES, _leaves_under, classify
+
+DIMENSIONS = ("verksamhet", "konto", "ansvar", "period")
+
+
+def _row_lines(eko: EconomyReport, row_id: str, periods: list[str]) -> pd.DataFrame:
+    monthly = eko.ledger.monthly
+    monthly = monthly[monthly["period"].isin(periods)].copy()
+    monthly["rad_id"] = classify(monthly, eko.structure)
+    try:
+        leaves = _leaves_under(eko.structure, row_id)
+    except KeyError:
+        known = ", ".join(r.id for r in eko.structure.rows)
+        raise KeyError(f"Okänd rad {row_id!r}; rader: {known}") from None
+    return monthly[monthly["rad_id"].isin(leaves)]
+
+
+def _periods(eko: EconomyReport, periods: list[str] | None) -> list[str]:
+    if periods:
+        return periods
+    year, month = parse_period(eko.params.period)
+    return [f"{year}-{m:02d}" for m in range(1, month + 1)]
+
+
+def breakdown(
+    eko: EconomyReport,
+    row_id: str,
+    by: str | list[str] = "verksamhet",
+    *,
+    periods: list[str] | None = None,
+    budget: bool = True,
+) -> pd.DataFrame:
+    """A row's outcome (and periodised budget) split by one or more dimensions.
+
+    Sorted by absolute outcome; columns: the dimensions, utfall, [budget, avvikelse], andel (%).
+    """
+    dims = [by] if isinstance(by, str) else list(by)
+    unknown = [d for d in dims if d not in DIMENSIONS]
+    if unknown:
+        raise ValueError(f"Okänd dimension {unknown}; välj bland {', '.join(DIMENSIONS)}")
+    chosen = _periods(eko, periods)
+    lines = _row_lines(eko, row_id, chosen)
+    out = lines.groupby(dims, as_index=False)["belopp"].sum().rename(columns={"belopp": "utfall"})
+    if budget and "period" not in dims and periods is None:
+        year, month = parse_period(eko.params.period)
+        b = eko.ledger.budget_lines(year, eko.params.budget_version, through_month=month)
+        b["rad_id"] = classify(b, eko.structure)
+        b = b[b["rad_id"].isin(_leaves_under(eko.structure, row_id))]
+        b = b.groupby(dims, as_index=False)["belopp"].sum().rename(columns={"belopp": "budget"})
+        out = out.merge(b, on=dims, how="outer").fillna({"utfall": 0.0, "budget": 0.0})
+        out["avvikelse"] = out["budget"] - out["utfall"]
+    total = out["utfall"].sum()
+    out["andel"] = 100 * out["utfall"] / total if total else float("nan")
+    order = out["utfall"].abs().sort_values(ascending=False).index
+    return out.loc[order].reset_index(drop=True)
+
+
+def largest_lines(
+    eko: EconomyReport, row_id: str, *, n: int = 20, periods: list[str] | None = None
+) -> pd.DataFrame:
+    """The `n` booking lines with the largest absolute amounts in a row, with file and line."""
+    chosen = _periods(eko, periods)
+    combos = _row_lines(eko, row_id, chosen)[[*CODES]].drop_duplicates()
+    path = eko.data_dir / "huvudbok.parquet"
+    with duckdb.connect() as con:
+        con.register("combos", combos)
+        con.register("chosen", pd.DataFrame({"period": chosen}))
+        sql = f"""
+            SELECT h.period, h.ansvar, h.verksamhet, h.konto, h.belopp, h.text,
+                   CAST(h._fil AS VARCHAR) AS fil, h._rad AS rad_i_filen
+            FROM read_parquet('{path.as_posix()}') h
+            JOIN combos USING ({", ".join(CODES)})
+            JOIN chosen USING (period)
+            ORDER BY abs(h.belopp) DESC, h.period, fil, rad_i_filen
+            LIMIT {int(n)}
+        """
+        return con.execute(sql).df()
