@@ -6,7 +6,7 @@ Notebooks import this package and call into it for everything: loading a period
 
 from importlib.metadata import PackageNotFoundError, version
 
-from . import economy, formatting, narrative, plots, report
+from . import drilldown, economy, forecast, formatting, narrative, plots, report
 from .economy import EconomyReport
 from .report import ReportContext, open_period
 
@@ -16,6 +16,8 @@ except PackageNotFoundError:  # running from a source tree without install
     __version__ = "0+unknown"
 
 __all__ = [
+    "drilldown",
+    "forecast",
     "EconomyReport",
     "ReportContext",
     "economy",

@@ -12,7 +12,7 @@ import time
 import warnings
 from pathlib import Path
 
-from .config import ParamsError, load_period_params, project_root
+from .config import ParamsError, latest_period, load_period_params, project_root
 from .ingest import SCHEMAS, IngestError, ingest
 
 
@@ -23,7 +23,7 @@ def _paths(args: argparse.Namespace) -> tuple[Path, Path, Path]:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    from .demo import write_demo_data
+    from .demo_suite import write_demo_suite
 
     out = Path(args.out) if args.out else _paths(args)[1]
     if (
@@ -34,7 +34,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
         print(f"{out} innehåller redan data; inga demodata skrevs.")
         return 0
     started = time.perf_counter()
-    files = write_demo_data(out)
+    files = write_demo_suite(out)
     print(f"Skrev {len(files)} demofiler till {out} ({time.perf_counter() - started:.1f} s).")
     return 0
 
@@ -43,11 +43,16 @@ def _ingest(raw: Path, processed: Path, force: bool = False):
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         result = ingest(raw, processed, force=force)
+    empty = [n for n, d in result.datasets.items() if not d["files"]]
     for w in result.warnings + [str(c.message) for c in caught]:
-        print(f"  varning: {w}")
+        if not w.endswith("(tom datamängd)"):
+            print(f"  varning: {w}")
     for name, info in result.datasets.items():
-        state = "oförändrad" if info.get("skipped") else f"{info['rows']} rader"
-        print(f"  {name}: {state}")
+        if info["files"]:
+            state = "oförändrad" if info.get("skipped") else f"{info['rows']} rader inlästa"
+            print(f"  {name}: {state}")
+    if empty:
+        print(f"  saknas i {raw.name}/ (tomma): {', '.join(empty)}")
     return result
 
 
@@ -104,6 +109,24 @@ def cmd_run(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_kolada_refresh(args: argparse.Namespace) -> int:
+    from . import r9
+
+    _, raw, _ = _paths(args)
+    config = r9.load_config()
+    period = args.period or latest_period(project_root() / "params")
+    years = r9.report_years(config, period)
+    cache = raw / "kolada"
+    print(f"Hämtar {len(config.kpis)} nyckeltal för {years[0]}–{years[-1]} från Kolada till {cache}")
+    result = r9.refresh_kolada(cache, config, years)
+    print(
+        f"Klart: {result.requests} anrop, {result.rows} värden, hämtat "
+        f"{result.fetched_at:%Y-%m-%d %H:%M} UTC"
+        + (" (demodata ersatta)" if result.replaced_demo else "")
+    )
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="uppfoljning", description="Uppföljningsrapporter för social- och omsorgsnämnden."
@@ -120,6 +143,13 @@ def build_parser() -> argparse.ArgumentParser:
     ing.add_argument("--data", help="datakatalog med raw/ och processed/ (standard: data/)")
     ing.add_argument("--force", action="store_true", help="läs om även oförändrade filer")
     ing.set_defaults(func=cmd_ingest)
+
+    kol = sub.add_parser("kolada", help="Kolada-data för R9-jämförelserna")
+    kol_sub = kol.add_subparsers(dest="kolada_command", required=True)
+    refresh = kol_sub.add_parser("refresh", help="hämta nyckeltalen från Koladas API (nätverk)")
+    refresh.add_argument("--data", help="datakatalog med raw/ (standard: data/)")
+    refresh.add_argument("--period", help="rapportperiod som avgör åren (standard: senaste)")
+    refresh.set_defaults(func=cmd_kolada_refresh)
 
     run = sub.add_parser("run", help="bygg rapporten för en period")
     run.add_argument("period", help="rapportperiod ÅÅÅÅ-MM, t.ex. 2024-08")

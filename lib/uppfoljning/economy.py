@@ -391,7 +391,11 @@ class EconomyReport:
         f = budget.merge(
             outcome[["rad_id", "period", "utfall"]], on=["rad_id", "period"], how="left"
         )
-        f = f[f["rad_id"].isin(row_ids)].sort_values(["rad_id", "period"])
+        f = f[f["rad_id"].isin(row_ids)]
+        order = {row_id: i for i, row_id in enumerate(row_ids)}
+        f = f.sort_values(
+            ["rad_id", "period"], key=lambda s: s.map(order) if s.name == "rad_id" else s
+        )
         f["budget_ack"] = f.groupby("rad_id")["budget"].cumsum()
         f["utfall_ack"] = f.groupby("rad_id")["utfall"].cumsum()
         f.loc[f["period"] > self.params.period, "utfall_ack"] = np.nan

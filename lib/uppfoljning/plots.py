@@ -7,6 +7,8 @@ same Swedish formatting as the tables.
 
 from __future__ import annotations
 
+import io
+
 import matplotlib as mpl
 import pandas as pd
 from matplotlib.figure import Figure
@@ -40,8 +42,25 @@ STYLE = {
 
 
 def apply_style() -> None:
-    """Set the suite's style globally (also for a controller's own plots in JupyterLab)."""
+    """Set the suite's style globally (also for a controller's own plots in JupyterLab).
+
+    Also teaches IPython to show our pyplot-free figures as PNG when a cell returns one.
+    """
     mpl.rcParams.update(STYLE)
+    try:
+        from IPython import get_ipython
+    except ImportError:  # pragma: no cover - IPython comes with Jupyter
+        return
+    shell = get_ipython()
+    if shell is not None:
+        shell.display_formatter.formatters["image/png"].for_type(Figure, figure_png)
+
+
+def figure_png(fig: Figure) -> bytes:
+    """PNG bytes without a software/version stamp, so the same chart gives the same bytes."""
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", bbox_inches="tight", metadata={"Software": None})
+    return buffer.getvalue()
 
 
 def mnkr_axis(decimals: int = 0) -> FuncFormatter:
@@ -63,6 +82,7 @@ def deviation_bars(table: pd.DataFrame, *, column: str = "avvikelse", title: str
     colors = [OVERSPEND if v < 0 else UNDERSPEND for v in data[column]]
     ax.barh(data["rad"], data[column], color=colors)
     ax.axvline(0, color="#333333", linewidth=0.8)
+    ax.margins(x=0.12)  # room for the value labels
     ax.xaxis.set_major_formatter(mnkr_axis(0))
     ax.grid(axis="x", color="#dddddd")
     ax.grid(axis="y", visible=False)
@@ -83,8 +103,11 @@ def deviation_bars(table: pd.DataFrame, *, column: str = "avvikelse", title: str
 
 
 def _month_ticks(ax, periods: list[str]) -> None:
+    """Every month ticked, every other one labelled, so small panels stay readable."""
     ax.set_xticks(range(len(periods)))
-    ax.set_xticklabels([SWEDISH_MONTHS_SHORT[int(p[5:7]) - 1] for p in periods])
+    ax.set_xticklabels(
+        [SWEDISH_MONTHS_SHORT[int(p[5:7]) - 1] if i % 2 == 0 else "" for i, p in enumerate(periods)]
+    )
 
 
 def cumulative_vs_budget(frame: pd.DataFrame, *, title: str = "") -> Figure:

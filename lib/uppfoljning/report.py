@@ -52,6 +52,11 @@ class ReportContext:
         return self.params.period
 
     @property
+    def raw_dir(self) -> Path:
+        """The raw exports beside the processed data (the Kolada cache lives in raw/kolada/)."""
+        return self.data_dir.parent / "raw"
+
+    @property
     def period_label(self) -> str:
         return period_label(self.params.period)
 

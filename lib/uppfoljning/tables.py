@@ -27,7 +27,13 @@ def write_csv(frame: pd.DataFrame, path: Path) -> None:
         raise ValueError(f"{path.name}: första kolumnen ska vara 'rad', är {cols[:1]}")
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(path.suffix + ".tmp")
-    frame[cols].to_csv(tmp, index=False, encoding="utf-8", lineterminator="\n")
+    out = frame[cols].copy()
+    for c in cols:
+        if pd.api.types.is_float_dtype(out[c]):
+            # Sums of öre amounts carry binary noise (20883999.999999996); six decimals keep
+            # full precision for kronor and percentages alike.
+            out[c] = out[c].round(6)
+    out.to_csv(tmp, index=False, encoding="utf-8", lineterminator="\n")
     os.replace(tmp, path)
 
 

@@ -1,0 +1,183 @@
+"""End to end: `uppfoljning run 2024-08` on demo data, as a controller runs it.
+
+Checks the output contract (DESIGN §9), the published figures in tables/*.csv, byte-identical
+re-runs, and that a failed run leaves the previous report untouched.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+from conftest import ROOT, reference
+from openpyxl import load_workbook
+
+from uppfoljning.cli import main
+
+ECONOMY_TABLES = {
+    "ekonomi_oversikt": ["rad", "prognos", "budget", "avvikelse", "avvikelse_foregaende_prognos"],
+    "driftsammandrag_period": ["rad", "utfall", "budget", "avvikelse", "utfall_foregaende_ar"],
+    "driftsammandrag_prognos": ["rad", "prognos", "budget", "avvikelse", "bokslut_foregaende_ar"],
+    "investeringar": [
+        "rad",
+        "utgifter",
+        "inkomster",
+        "prognos_utgifter",
+        "prognos_inkomster",
+        "prognos_netto",
+        "ram",
+        "avvikelse",
+    ],
+}
+
+
+def _params(tmp: Path, **changes: str) -> Path:
+    """A copy of params/ with some keys of 2024-08.yaml changed (and `rapporter: [ekonomi]`)."""
+    target = tmp / "params"
+    shutil.copytree(ROOT / "params", target, dirs_exist_ok=True)
+    path = target / "2024-08.yaml"
+    text = path.read_text(encoding="utf-8")
+    changes.setdefault("rapporter", "[ekonomi]")
+    for key, value in changes.items():
+        text = re.sub(rf"^{key}:.*$", f"{key}: {value}", text, flags=re.M)
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory, demo_data):
+    """One demo run of the economy report; returns (data dir, reports dir, params file)."""
+    tmp = tmp_path_factory.mktemp("run")
+    shutil.copytree(demo_data / "raw", tmp / "data" / "raw")
+    params = _params(tmp)
+    out = tmp / "reports"
+    code = main(
+        ["run", "2024-08", "--data", str(tmp / "data"), "--out", str(out), "--params", str(params)]
+    )
+    assert code == 0
+    return tmp / "data", out, params
+
+
+def _table(report: Path, table_id: str) -> dict[str, dict[str, float]]:
+    with (report / "tables" / f"{table_id}.csv").open(encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    return {r["rad"]: {k: float(v) / 1e6 for k, v in r.items() if k != "rad" and v} for r in rows}
+
+
+def test_output_layout(run):
+    _, out, _ = run
+    report = out / "2024-08"
+    for name in ("index.html", "ekonomi.html", "executed/ekonomi.ipynb", "manifest.json"):
+        assert (report / name).is_file(), name
+    for table_id, columns in ECONOMY_TABLES.items():
+        with (report / "tables" / f"{table_id}.csv").open(encoding="utf-8") as fh:
+            assert next(csv.reader(fh)) == columns
+    workbook = load_workbook(report / "uppfoljning_2024-08.xlsx", read_only=True)
+    assert set(ECONOMY_TABLES) <= set(workbook.sheetnames)
+    manifest = json.loads((report / "manifest.json").read_text(encoding="utf-8"))
+    files = {f["fil"]: f["sha256"] for f in manifest["indata"]}
+    assert re.fullmatch(r"[0-9a-f]{64}", files["huvudbok_2024.csv"])
+    assert manifest["demodata"] is True
+
+
+def test_tables_reproduce_the_published_report(run):
+    _, out, _ = run
+    report = out / "2024-08"
+    period = _table(report, "driftsammandrag_period")
+    for row in reference("driftsammandrag_period"):
+        tol = 0.15 if row["rad"].startswith("Summa") else 0.05
+        assert period[row["rad"]]["utfall"] == pytest.approx(float(row["utfall_mnkr"]), abs=tol)
+        assert period[row["rad"]]["avvikelse"] == pytest.approx(
+            float(row["avvikelse_mnkr"]), abs=tol
+        )
+    year = _table(report, "driftsammandrag_prognos")
+    for row in reference("driftsammandrag_prognos"):
+        tol = 0.15 if row["rad"].startswith(("Summa", "varav")) else 0.05
+        assert year[row["rad"]]["prognos"] == pytest.approx(float(row["prognos_mnkr"]), abs=tol)
+        assert year[row["rad"]]["bokslut_foregaende_ar"] == pytest.approx(
+            float(row["bokslut_fg_ar_mnkr"]), abs=tol
+        )
+    overview = _table(report, "ekonomi_oversikt")
+    for row in reference("ekonomi_oversikt"):
+        assert overview[row["rad"]]["avvikelse"] == pytest.approx(
+            float(row["avvikelse_mnkr"]), abs=0.05
+        )
+    investments = _table(report, "investeringar")
+    for row in reference("investeringar"):
+        got = investments[row["projekt"]]
+        assert got["prognos_netto"] == pytest.approx(float(row["prognos_netto_mnkr"]), abs=0.05)
+
+
+def test_html_is_swedish_self_contained_and_code_free(run):
+    _, out, _ = run
+    html = (out / "2024-08" / "ekonomi.html").read_text(encoding="utf-8")
+    assert '<html lang="sv"' in html
+    assert "Innehåll" in html
+    assert "1\u00a0880,9" in html  # Swedish number format with a no-break space
+    assert "Demodata" in html
+    assert "open_period" not in html and "In&nbsp;[" not in html and "In [" not in html
+    assert not re.search(r"<script|<link|(src|href)=\"https?://", html)
+    assert "data:image/png;base64" in html  # charts are embedded
+    index = (out / "2024-08" / "index.html").read_text(encoding="utf-8")
+    assert 'href="ekonomi.html"' in index
+    assert "1\u00a0880,9" in index  # the headline forecast
+
+
+def test_rerun_is_byte_identical(run, tmp_path):
+    data, out, params = run
+    second = tmp_path / "reports"
+    assert (
+        main(["run", "2024-08", "--data", str(data), "--out", str(second), "--params", str(params)])
+        == 0
+    )
+    first_dir, second_dir = out / "2024-08", second / "2024-08"
+    compared = 0
+    for path in sorted(first_dir.rglob("*")):
+        if path.suffix in {".csv", ".html", ".xlsx"}:
+            assert path.read_bytes() == (second_dir / path.relative_to(first_dir)).read_bytes(), (
+                path
+            )
+            compared += 1
+    assert compared >= 7
+
+
+def _snapshot(directory: Path) -> dict[str, bytes]:
+    return {
+        str(p.relative_to(directory)): p.read_bytes() for p in directory.rglob("*") if p.is_file()
+    }
+
+
+def test_failed_notebook_leaves_previous_report(run, tmp_path, capsys):
+    data, out, _ = run
+    before = _snapshot(out / "2024-08")
+    bad = _params(tmp_path, budgetversion="finns_inte")
+    code = main(["run", "2024-08", "--data", str(data), "--out", str(out), "--params", str(bad)])
+    assert code == 1
+    err = capsys.readouterr().err
+    assert "ekonomi" in err and "cell" in err and "finns_inte" in err
+    assert _snapshot(out / "2024-08") == before
+    assert (out / "2024-08-misslyckad" / "ekonomi.ipynb").is_file()
+
+
+def test_bad_input_names_file_line_column_and_changes_nothing(run, tmp_path, capsys):
+    data, out, params = run
+    bad_data = tmp_path / "data"
+    shutil.copytree(data, bad_data)
+    ledger = bad_data / "raw" / "huvudbok_2024.csv"
+    lines = ledger.read_text(encoding="utf-8-sig").splitlines(keepends=True)
+    lines[41] = lines[41].replace("2024-", "2024-13-", 1)
+    ledger.write_text("".join(lines), encoding="utf-8-sig")
+    processed = _snapshot(bad_data / "processed")
+    before = _snapshot(out / "2024-08")
+    code = main(
+        ["run", "2024-08", "--data", str(bad_data), "--out", str(out), "--params", str(params)]
+    )
+    assert code == 1
+    err = capsys.readouterr().err
+    assert "huvudbok_2024.csv, rad 42, kolumn period" in err
+    assert _snapshot(bad_data / "processed") == processed
+    assert _snapshot(out / "2024-08") == before

@@ -1,0 +1,395 @@
+"""Tests for uppfoljning.runner: layout, HTML pages, determinism, atomic replacement, parallelism.
+
+The fixture notebooks in fixtures/notebooks/ are tiny: they write one table and one or two
+headlines, display a DataFrame (alfa also a small chart) and raise on purpose when a file
+``fel_<name>`` exists in data_dir. Kernel "python3" is the test interpreter's own ipykernel.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+from dataclasses import dataclass
+from html.parser import HTMLParser
+from pathlib import Path
+
+import nbformat
+import pytest
+from nbconvert import HTMLExporter
+from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
+from openpyxl import load_workbook
+
+from uppfoljning.runner import (
+    NotebookFailed,
+    ReportLocked,
+    RunSummary,
+    export_html,
+    period_label,
+    run_report,
+)
+
+FIXTURES = Path(__file__).parent / "fixtures" / "notebooks"
+PERIOD = "2024-08"
+NAMES = ["alfa", "beta"]
+EXTRA = {"inputs": [{"file": "huvudbok_2024-08.csv", "sha256": "0" * 64}]}
+# Outputs that must not change between runs with the same data (the manifest and the executed
+# notebooks carry run times and paths by design).
+DETERMINISTIC = re.compile(r"(index|alfa|beta)\.html|tables/.*|headlines/.*|.*\.xlsx")
+
+
+@dataclass
+class Run:
+    root: Path
+    data_dir: Path
+    out_dir: Path
+    summary: RunSummary
+    messages: list[str]
+
+
+def _run(root: Path, out_dir: Path, data_dir: Path, messages: list[str] | None = None):
+    return run_report(
+        PERIOD,
+        notebooks=NAMES,
+        notebooks_dir=FIXTURES,
+        params_file=root / "params.yaml",
+        data_dir=data_dir,
+        out_dir=out_dir,
+        manifest_extra=EXTRA,
+        jobs=2,
+        kernel_name="python3",
+        progress=(messages.append if messages is not None else lambda _: None),
+    )
+
+
+def _snapshot(directory: Path) -> dict[str, bytes]:
+    return {
+        p.relative_to(directory).as_posix(): p.read_bytes()
+        for p in sorted(directory.rglob("*"))
+        if p.is_file()
+    }
+
+
+def _deterministic(directory: Path) -> dict[str, bytes]:
+    return {k: v for k, v in _snapshot(directory).items() if DETERMINISTIC.fullmatch(k)}
+
+
+@pytest.fixture(scope="module")
+def first(tmp_path_factory: pytest.TempPathFactory) -> Run:
+    root = tmp_path_factory.mktemp("projekt")
+    (root / "params.yaml").write_text("period: 2024-08\n", encoding="utf-8")
+    data_dir = root / "data"
+    data_dir.mkdir()
+    messages: list[str] = []
+    summary = _run(root, root / "reports", data_dir, messages)
+    return Run(root, data_dir, root / "reports", summary, messages)
+
+
+class _Refs(HTMLParser):
+    """Collects tags and every URL-like attribute of a page."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.tags: list[str] = []
+        self.refs: list[tuple[str, str, str]] = []
+        self.ids: set[str] = set()
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.append(tag)
+        for name, value in attrs:
+            if name in {"src", "href", "data", "srcset", "poster"} and value is not None:
+                self.refs.append((tag, name, value))
+            if name == "id" and value:
+                self.ids.add(value)
+
+
+def test_period_label() -> None:
+    assert period_label("2024-08") == "augusti 2024"
+    assert period_label("2025-01") == "januari 2025"
+    with pytest.raises(ValueError):
+        period_label("2024-13")
+
+
+def test_bad_arguments_fail_before_anything_is_written(tmp_path: Path) -> None:
+    def attempt(**changes: object) -> None:
+        kwargs: dict = {
+            "notebooks": NAMES,
+            "notebooks_dir": FIXTURES,
+            "params_file": FIXTURES / "alfa.ipynb",  # any existing file
+            "data_dir": tmp_path,
+            "out_dir": tmp_path / "reports",
+            "manifest_extra": {},
+            "kernel_name": "python3",
+        }
+        kwargs.update(changes)
+        run_report(str(kwargs.pop("period", PERIOD)), **kwargs)
+
+    with pytest.raises(ValueError, match="ÅÅÅÅ-MM"):
+        attempt(period="../2024-08")
+    with pytest.raises(FileNotFoundError, match="saknas.ipynb"):
+        attempt(notebooks=["alfa", "saknas"])
+    with pytest.raises(ValueError, match="index"):
+        attempt(notebooks=["index"])
+    with pytest.raises(ValueError, match="manifest_extra"):
+        attempt(manifest_extra={"versions": {}})
+    with pytest.raises(FileNotFoundError, match="Parameterfilen"):
+        attempt(params_file=tmp_path / "saknas.yaml")
+    assert not (tmp_path / "reports").exists()
+
+
+def test_report_layout_summary_and_manifest(first: Run) -> None:
+    report = first.out_dir / PERIOD
+    assert sorted(p.name for p in first.out_dir.iterdir()) == [f".{PERIOD}.lock", PERIOD]
+    assert set(_snapshot(report)) == {
+        "index.html",
+        "alfa.html",
+        "beta.html",
+        f"uppfoljning_{PERIOD}.xlsx",
+        "manifest.json",
+        "executed/alfa.ipynb",
+        "executed/beta.ipynb",
+        "tables/alfa_ekonomi.csv",
+        "tables/beta_volymer.csv",
+        "headlines/netto.json",
+        "headlines/avvikelse.json",
+        "headlines/brukare.json",
+    }
+    summary = first.summary
+    assert summary.report_dir == report
+    assert summary.table_ids == ("alfa_ekonomi", "beta_volymer")
+    assert summary.html_files == {n: report / f"{n}.html" for n in NAMES}
+    assert summary.titles == {"alfa": "Alfa – ekonomi", "beta": "Beta – volymer"}
+    assert set(summary.durations) == set(NAMES)
+    assert all(d > 0 for d in summary.durations.values())
+    assert summary.xlsx.is_file() and summary.index_html.is_file()
+
+    manifest = json.loads((report / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["period"] == PERIOD
+    assert manifest["inputs"] == EXTRA["inputs"]
+    assert manifest["notebook_parameters"] == {
+        "period": PERIOD,
+        "params_file": "../../params.yaml",
+        "data_dir": "../../data",
+        "output_dir": ".",
+    }
+    assert {"python", "pandas", "papermill", "nbconvert", "nbformat"} <= set(manifest["versions"])
+    assert [n["name"] for n in manifest["notebooks"]] == NAMES
+    assert manifest["tables"] == ["tables/alfa_ekonomi.csv", "tables/beta_volymer.csv"]
+    assert manifest["html"] == ["index.html", "alfa.html", "beta.html"]
+    assert manifest["started"] <= manifest["finished"]
+
+    # The executed notebooks got the parameters, as absolute paths.
+    executed = nbformat.read(report / "executed" / "beta.ipynb", as_version=4)
+    injected = executed.cells[1]
+    assert "injected-parameters" in injected.metadata["tags"]
+    assert f'data_dir = "{first.data_dir}"' in injected.source
+
+    text = "\n".join(first.messages)
+    for name in NAMES:
+        assert f"startar {name}" in text
+        assert re.search(rf"klar {name} \(\d+,\d s\)", text)
+
+
+def test_notebooks_run_in_parallel(first: Run) -> None:
+    manifest = json.loads(first.summary.manifest.read_text(encoding="utf-8"))
+    spans = [(n["started"], n["finished"]) for n in manifest["notebooks"]]
+    assert max(s for s, _ in spans) < min(f for _, f in spans), spans
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_html_pages_are_clean_self_contained_and_small(first: Run, name: str) -> None:
+    page_path = first.out_dir / PERIOD / f"{name}.html"
+    page = page_path.read_text(encoding="utf-8")
+    assert '<html lang="sv">' in page
+    assert "<title>" + first.summary.titles[name] + "</title>" in page
+
+    # No code, no prompts, no papermill traces.
+    for code in ("to_csv", "raise RuntimeError", "import json", "output_dir", "injected"):
+        assert code not in page
+    assert not re.search(r"In(&nbsp;|\s)\[|Out\[|jp-InputPrompt|jp-OutputPrompt", page)
+    assert "papermill" not in page and "stderr" not in page
+
+    # Self-contained: nothing is fetched from elsewhere; only plain links in text point out.
+    refs = _Refs()
+    refs.feed(page)
+    assert "script" not in refs.tags and "link" not in refs.tags
+    external = [r for r in refs.refs if re.match(r"(https?:)?//", r[2])]
+    assert external == [("a", "href", "https://www.kolada.se/")]
+    assert "@import" not in page and not re.search(r"url\(\s*['\"]?(https?:)?//", page)
+    assert "<table" in page
+    if name == "alfa":
+        assert re.search(r'<img alt="Bild"[^>]* src="data:image/png;base64,', page)
+
+    # Table of contents at the top, in Swedish, pointing at the h1-h3 anchors.
+    nav = re.search(r'<nav class="innehall".*?</nav>', page, re.S)
+    assert nav and "Innehåll" in nav.group(0)
+    assert nav.start() < page.index("<h1")
+    hrefs = re.findall(r'href="#([^"]+)"', nav.group(0))
+    headings = ["Tabell och nyckeltal", first.summary.titles[name]]
+    assert all(h in nav.group(0) for h in headings)
+    assert len(hrefs) == (3 if name == "alfa" else 2)
+    assert all(h in refs.ids for h in hrefs)
+
+    # Much smaller than nbconvert's default (lab template) export of the same notebook.
+    executed = first.out_dir / PERIOD / "executed" / f"{name}.ipynb"
+    default_html, _ = HTMLExporter().from_filename(str(executed))
+    assert "https://" in default_html  # the default does reference CDNs (require.js, MathJax)
+    assert page_path.stat().st_size < len(default_html.encode("utf-8")) / 4
+
+
+def test_index_page(first: Run) -> None:
+    page = first.summary.index_html.read_text(encoding="utf-8")
+    assert '<html lang="sv">' in page and "<title>Uppföljning augusti 2024</title>" in page
+    assert '<a href="alfa.html">Alfa – ekonomi</a>' in page
+    assert '<a href="beta.html">Beta – volymer</a>' in page
+    assert f'href="uppfoljning_{PERIOD}.xlsx"' in page
+    assert 'href="tables/alfa_ekonomi.csv"' in page and 'href="tables/beta_volymer.csv"' in page
+    # Headlines grouped by section, ordered by "order" within it.
+    order = [page.index(s) for s in ("Ekonomi", "Nettokostnad", "Avvikelse mot budget", "Volymer")]
+    assert order == sorted(order)
+    assert "1 805,9 mnkr" in page and "−74,9 mnkr" in page and "1 234" in page
+    refs = _Refs()
+    refs.feed(page)
+    assert "script" not in refs.tags and "link" not in refs.tags
+    assert not [r for r in refs.refs if re.match(r"(https?:)?//", r[2])]
+
+
+def test_workbook(first: Run) -> None:
+    workbook = load_workbook(first.summary.xlsx)
+    assert workbook.sheetnames == ["alfa_ekonomi", "beta_volymer"]
+    sheet = workbook["alfa_ekonomi"]
+    rows = [[c.value for c in row] for row in sheet.iter_rows()]
+    assert rows == [
+        ["rad", "utfall", "antal"],
+        ["Intäkter", -985.3, 1],
+        ["Kostnader", 2791.2, 2],
+        ["Netto", 1805.9, 3],
+    ]
+    assert all(c.font.b for c in sheet[1])
+    assert workbook.properties.creator == "uppfoljning"
+
+
+def test_export_ignores_run_specific_metadata(first: Run, tmp_path: Path) -> None:
+    """Same notebook content, different cell ids and papermill timings: same bytes."""
+    executed = first.out_dir / PERIOD / "executed" / "alfa.ipynb"
+    nb = nbformat.read(executed, as_version=4)
+    nb.metadata.papermill["start_time"] = "1999-01-01T00:00:00"
+    for cell in nb.cells:
+        cell.id = os.urandom(4).hex()
+        cell.metadata.setdefault("papermill", {})["duration"] = 123.4
+    other = tmp_path / "alfa.ipynb"
+    nbformat.write(nb, other)
+    export_html(other, tmp_path / "a.html", report_title="Uppföljning augusti 2024")
+    export_html(executed, tmp_path / "b.html", report_title="Uppföljning augusti 2024")
+    published = (first.out_dir / PERIOD / "alfa.html").read_bytes()
+    assert (tmp_path / "a.html").read_bytes() == (tmp_path / "b.html").read_bytes() == published
+
+
+def test_export_normalises_styler_ids_and_rejects_external_resources(tmp_path: Path) -> None:
+    styled = '<style>#T_1a2b3_row0_col0 {color: red}</style><table id="T_1a2b3"></table>'
+    cells = [
+        new_markdown_cell("# Rubrik\n\n## Del\n\n## Del"),
+        new_code_cell(
+            "x",
+            outputs=[
+                new_output("display_data", data={"text/html": styled, "text/plain": "x"}),
+                new_output("stream", name="stderr", text="UserWarning: brus\n"),
+            ],
+        ),
+    ]
+    nbformat.write(new_notebook(cells=cells), tmp_path / "stil.ipynb")
+    assert export_html(tmp_path / "stil.ipynb", tmp_path / "stil.html") == "Rubrik"
+    page = (tmp_path / "stil.html").read_text(encoding="utf-8")
+    assert "1a2b3" not in page and 'id="T_tabell1"' in page and "#T_tabell1_row0_col0" in page
+    assert "UserWarning" not in page
+    assert 'href="#Del"' in page and 'href="#Del-2"' in page and 'id="Del-2"' in page
+
+    cells = [new_markdown_cell('# Extern\n\n<img src="https://example.org/logga.png">')]
+    nbformat.write(new_notebook(cells=cells), tmp_path / "extern.ipynb")
+    with pytest.raises(ValueError, match="extern resurs"):
+        export_html(tmp_path / "extern.ipynb", tmp_path / "extern.html")
+    assert not (tmp_path / "extern.html").exists()
+
+
+def test_second_run_is_byte_identical(first: Run, tmp_path: Path) -> None:
+    shutil.copy(first.root / "params.yaml", tmp_path / "params.yaml")
+    data_dir = tmp_path / "data"
+    data_dir.mkdir()
+    summary = _run(tmp_path, tmp_path / "reports", data_dir)
+    again = _deterministic(summary.report_dir)
+    assert again == _deterministic(first.out_dir / PERIOD)
+    assert len(again) == 9
+
+
+def test_failed_run_leaves_previous_report_untouched(first: Run, tmp_path: Path) -> None:
+    shutil.copy(first.root / "params.yaml", tmp_path / "params.yaml")
+    data_dir = tmp_path / "data"
+    data_dir.mkdir()
+    out_dir = tmp_path / "reports"
+    shutil.copytree(first.out_dir / PERIOD, out_dir / PERIOD)
+    before = _snapshot(out_dir / PERIOD)
+    failed_dir = out_dir / f"{PERIOD}-misslyckad"
+
+    # One notebook fails: the other still runs to completion, nothing is published.
+    (data_dir / "fel_beta").touch()
+    messages: list[str] = []
+    with pytest.raises(NotebookFailed) as caught:
+        _run(tmp_path, out_dir, data_dir, messages)
+    error = caught.value
+    assert error.notebook == "beta" and len(error.failures) == 1
+    assert (error.ename, error.evalue) == ("RuntimeError", "Avsiktligt fel i beta")
+    assert error.cell_index == 3 and error.execution_count == 3
+    assert error.cell_first_line == "from pathlib import Path"
+    assert error.kept_notebook == failed_dir / "beta.ipynb"
+    assert (
+        "beta" in str(error)
+        and "cell 3 (räknat från 0), In [3]" in str(error)
+        and "RuntimeError" in str(error)
+    )
+    assert "klar alfa" in "\n".join(messages)
+    assert _snapshot(out_dir / PERIOD) == before
+    kept = nbformat.read(failed_dir / "beta.ipynb", as_version=4)
+    assert any(o.get("ename") == "RuntimeError" for c in kept.cells for o in c.get("outputs", []))
+    assert sorted(p.name for p in failed_dir.iterdir()) == [
+        "beta.ipynb",
+        "beta.logg.txt",
+        "fel.txt",
+    ]
+    assert sorted(p.name for p in out_dir.iterdir()) == [
+        f".{PERIOD}.lock",
+        PERIOD,
+        f"{PERIOD}-misslyckad",
+    ]
+
+    # Both fail: both are reported at once and replace the earlier failure.
+    (data_dir / "fel_alfa").touch()
+    with pytest.raises(NotebookFailed) as caught:
+        _run(tmp_path, out_dir, data_dir)
+    assert [f.notebook for f in caught.value.failures] == NAMES
+    assert {p.name for p in failed_dir.glob("*.ipynb")} == {"alfa.ipynb", "beta.ipynb"}
+    assert "Avsiktligt fel i alfa" in (failed_dir / "fel.txt").read_text(encoding="utf-8")
+    assert _snapshot(out_dir / PERIOD) == before
+
+    # A later successful run replaces the report and removes the failed notebooks.
+    for marker in data_dir.iterdir():
+        marker.unlink()
+    summary = _run(tmp_path, out_dir, data_dir)
+    assert not failed_dir.exists()
+    assert _deterministic(summary.report_dir) == _deterministic(first.out_dir / PERIOD)
+    assert _snapshot(out_dir / PERIOD) != before  # new manifest and executed notebooks
+    assert sorted(p.name for p in out_dir.iterdir()) == [f".{PERIOD}.lock", PERIOD]
+
+
+@pytest.mark.skipif(os.name != "posix", reason="the period lock uses fcntl")
+def test_concurrent_run_of_same_period_is_refused(tmp_path: Path) -> None:
+    import fcntl
+
+    (tmp_path / "params.yaml").touch()
+    out_dir = tmp_path / "reports"
+    out_dir.mkdir()
+    with open(out_dir / f".{PERIOD}.lock", "a+b") as handle:
+        fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
+        with pytest.raises(ReportLocked):
+            _run(tmp_path, out_dir, tmp_path)
+    assert sorted(p.name for p in out_dir.iterdir()) == [f".{PERIOD}.lock"]
