@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
-from conftest import ROOT, reference
 
 import uppfoljning as uf
 from uppfoljning.ledger import LEVEL
+
+from conftest import ROOT, reference
 
 ROW_TOL, SUM_TOL = 0.05, 0.15  # mnkr; the published figures are rounded to 0,1
 

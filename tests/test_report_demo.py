@@ -13,10 +13,11 @@ import shutil
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, reference
 from openpyxl import load_workbook
 
 from uppfoljning.cli import main
+
+from conftest import ROOT, reference
 
 ECONOMY_TABLES = {
     "ekonomi_oversikt": ["rad", "prognos", "budget", "avvikelse", "avvikelse_foregaende_prognos"],
@@ -125,6 +126,7 @@ def test_html_is_swedish_self_contained_and_code_free(run):
     index = (out / "2024-08" / "index.html").read_text(encoding="utf-8")
     assert 'href="ekonomi.html"' in index
     assert "1\u00a0880,9" in index  # the headline forecast
+    assert "Demodata" in index
 
 
 def test_rerun_is_byte_identical(run, tmp_path):

@@ -117,7 +117,9 @@ def cmd_kolada_refresh(args: argparse.Namespace) -> int:
     period = args.period or latest_period(project_root() / "params")
     years = r9.report_years(config, period)
     cache = raw / "kolada"
-    print(f"Hämtar {len(config.kpis)} nyckeltal för {years[0]}–{years[-1]} från Kolada till {cache}")
+    print(
+        f"Hämtar {len(config.kpis)} nyckeltal för {years[0]}–{years[-1]} från Kolada till {cache}"
+    )
     result = r9.refresh_kolada(cache, config, years)
     print(
         f"Klart: {result.requests} anrop, {result.rows} värden, hämtat "

@@ -71,6 +71,8 @@ from importlib.resources import as_file, files
 from pathlib import Path
 from typing import Any
 
+from . import formatting
+
 __all__ = [
     "NotebookFailed",
     "NotebookFailure",
@@ -83,21 +85,6 @@ __all__ = [
     "run_report",
     "write_workbook",
 ]
-
-SWEDISH_MONTHS = (
-    "januari",
-    "februari",
-    "mars",
-    "april",
-    "maj",
-    "juni",
-    "juli",
-    "augusti",
-    "september",
-    "oktober",
-    "november",
-    "december",
-)
 
 TEMPLATE_NAME = "uppfoljning"
 FAILED_SUFFIX = "-misslyckad"
@@ -257,8 +244,7 @@ class _Result:
 def period_label(period: str) -> str:
     """Swedish label of a period for titles: "2024-08" -> "augusti 2024"."""
     _check_period(period)
-    year, month = period.split("-")
-    return f"{SWEDISH_MONTHS[int(month) - 1]} {year}"
+    return formatting.period_label(period)
 
 
 def _check_period(period: str) -> None:
@@ -677,6 +663,7 @@ def _write_index(
     headlines: Sequence[dict[str, Any]],
     tables: Sequence[str],
     xlsx: str,
+    demo: bool = False,
 ) -> None:
     import jinja2
 
@@ -703,6 +690,7 @@ def _write_index(
             tables=[{"id": t, "href": f"tables/{t}.csv"} for t in tables],
             xlsx=xlsx,
             manifest="manifest.json",
+            demo=demo,
         )
     (report / "index.html").write_bytes(page.encode("utf-8"))
 
@@ -1025,6 +1013,7 @@ def run_report(
                 headlines=headlines,
                 tables=list(tables),
                 xlsx=xlsx,
+                demo=bool(manifest_extra.get("demodata")),
             )
             shutil.rmtree(staging / "logg")
             manifest = {
