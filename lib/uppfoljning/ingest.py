@@ -127,9 +127,9 @@ SCHEMAS: dict[str, Schema] = {
             "atgardsplan",
             _cols(
                 "atgard:text omrade:text ar:year planerad_effekt:amount "
-                "[realiserad_effekt:amount] [status:text]"
+                "[realiserad_effekt:amount] [status:text] [period:period]"
             ),
-            "åtgärdsplanens åtgärder",
+            "åtgärdsplanens åtgärder (realiserad effekt t.o.m. period, om angiven)",
         ),
         Schema(
             "befolkning",
