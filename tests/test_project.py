@@ -7,6 +7,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from papermill.translators import PythonTranslator
 import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -58,6 +59,9 @@ def test_notebook_is_thin_with_a_typed_parameters_cell(path):
     tree = ast.parse(params.source)
     annotated = {n.target.id for n in tree.body if isinstance(n, ast.AnnAssign)}
     assert {"period", "params_file", "data_dir", "output_dir"} <= annotated
+    inspected = {p.name: p for p in PythonTranslator.inspect(params)}
+    assert set(inspected) == {"period", "params_file", "data_dir", "output_dir"}
+    assert all(p.inferred_type_name == "str" and p.help for p in inspected.values())
     for line in params.source.splitlines():
         if ":" in line and "=" in line and not line.startswith("#"):
             assert "#" in line, f"{path.name}: parameter without a comment: {line}"
