@@ -92,7 +92,14 @@ class PeriodParams:
     previous_forecast: str | None
     comments_file: Path | None
     notebooks: tuple[str, ...]
+    unit: str = "mnkr"
+    code_map_file: Path | None = None
+    action_plan_file: Path | None = None
     raw: dict = field(repr=False, default_factory=dict)
+
+    @property
+    def is_year_end(self) -> bool:
+        return self.month == 12
 
     @property
     def year(self) -> int:
@@ -118,7 +125,11 @@ _PERIOD_KEYS: dict[str, bool] = {  # key -> required
     "foregaende_prognos": False,
     "kommentarer": False,
     "rapporter": True,
+    "enhet": False,
+    "kodomlaggning": False,
+    "atgardsplan": False,
 }
+UNITS = ("mnkr", "tkr")
 
 
 def load_period_params(path: Path | str, *, period: str | None = None) -> PeriodParams:
@@ -172,6 +183,17 @@ def load_period_params(path: Path | str, *, period: str | None = None) -> Period
         elif PERIOD_RE.match(per) and prev >= per:
             problems.append(f"foregaende_prognos: {prev} ska ligga före perioden {per}")
 
+    optional_files: dict[str, Path | None] = {}
+    for key in ("kodomlaggning", "atgardsplan"):
+        optional_files[key] = None
+        if data.get(key):
+            optional_files[key] = base / str(data[key])
+            if not optional_files[key].is_file():
+                problems.append(f"{key}: filen {optional_files[key]} finns inte")
+    unit = data.get("enhet") or ("tkr" if rtype == "arsbokslut" else "mnkr")
+    if unit not in UNITS:
+        problems.append(f"enhet: {unit!r} ska vara en av {', '.join(UNITS)}")
+
     notebooks = data.get("rapporter") or []
     if not isinstance(notebooks, list) or not notebooks:
         problems.append("rapporter: ska vara en lista med minst en rapport")
@@ -197,8 +219,56 @@ def load_period_params(path: Path | str, *, period: str | None = None) -> Period
         previous_forecast=prev,
         comments_file=comments,
         notebooks=tuple(notebooks),
+        unit=unit,
+        code_map_file=optional_files["kodomlaggning"],
+        action_plan_file=optional_files["atgardsplan"],
         raw=data,
     )
+
+
+# --------------------------------------------------------------------------- code mapping
+
+
+@dataclass(frozen=True)
+class CodeMap:
+    """Old → new code prefixes per dimension, from a reorganisation (params/kodomlaggning.yaml)."""
+
+    path: Path | None
+    prefixes: dict[str, dict[str, str]]
+    valid_through: int | None = None
+
+    @property
+    def is_empty(self) -> bool:
+        return not any(self.prefixes.values())
+
+
+def load_code_map(path: Path | str) -> CodeMap:
+    path = Path(path)
+    data = _read_yaml(path) or {}
+    problems: list[str] = []
+    if not isinstance(data, dict):
+        raise ParamsError(path, ["filen ska innehålla ansvar:/verksamhet:/konto: med prefix"])
+    prefixes: dict[str, dict[str, str]] = {}
+    for key, value in data.items():
+        if key == "galler_till_och_med":
+            if not re.fullmatch(r"\d{4}", str(value)):
+                problems.append(f"galler_till_och_med: {value!r} ska vara ett årtal")
+            continue
+        if key not in FILTER_DIMENSIONS:
+            problems.append(f"okänd nyckel {key!r} (tillåtna: {', '.join(FILTER_DIMENSIONS)})")
+            continue
+        if not isinstance(value, dict):
+            problems.append(f"{key}: ska vara gammalt prefix: nytt prefix")
+            continue
+        pairs = {str(k): str(v) for k, v in value.items()}
+        bad = [k for k, v in pairs.items() if not (k.isdigit() and v.isdigit())]
+        if bad:
+            problems.append(f"{key}: prefix ska vara siffror (citera dem): {bad}")
+        prefixes[key] = pairs
+    if problems:
+        raise ParamsError(path, problems)
+    through = data.get("galler_till_och_med")
+    return CodeMap(path, prefixes, int(through) if through is not None else None)
 
 
 # --------------------------------------------------------------------------- report structure

@@ -95,3 +95,89 @@ def largest_lines(
             LIMIT {int(n)}
         """
         return con.execute(sql).df()
+
+
+def breakdown_table(
+    eko: EconomyReport, row_id: str, by: str = "konto", top: int = 10
+) -> pd.DataFrame:
+    """A publishable breakdown (first column `rad`): the `top` largest parts plus the rest."""
+    parts = breakdown(eko, row_id, by=by)
+    parts = parts.rename(columns={by: "rad"})
+    parts["rad"] = f"{by.capitalize()} " + parts["rad"].astype(str)
+    head, tail = parts.iloc[:top], parts.iloc[top:]
+    if len(tail):
+        rest = tail.drop(columns="rad").sum(numeric_only=True).to_dict()
+        rest["rad"] = f"Övriga ({len(tail)} st)"
+        head = pd.concat([head, pd.DataFrame([rest])], ignore_index=True)
+    head["_niva"] = "rad"
+    return head[["rad", "utfall", "budget", "avvikelse", "andel", "_niva"]]
+
+
+def show(eko: EconomyReport, ctx, *, rows: int = 3, by: str = "konto") -> None:
+    """Interactive explorer in JupyterLab; static tables for the largest deviations in reports.
+
+    A report run (ctx.output_dir set) or a kernel without ipywidgets gets the static tables.
+    """
+    from IPython.display import Markdown, display
+
+    from .tables import percent_format
+
+    if ctx.output_dir is None:
+        try:
+            display(explorer(eko))
+            return
+        except ImportError:
+            pass
+    labels = eko.period_table()["rad"]
+    for row_id in eko.largest_deviation_rows(rows):
+        display(Markdown(f"### {labels[row_id]} per {by}"))
+        frame = breakdown_table(eko, row_id, by=by)
+        display(
+            ctx.publish(
+                f"fordjupning_{row_id}_{by}",
+                frame,
+                headers={
+                    "rad": by.capitalize(),
+                    "utfall": "Redovisat",
+                    "budget": "Budget",
+                    "avvikelse": "Avvikelse",
+                    "andel": "Andel av raden",
+                },
+                unit=eko.unit,
+                formats={"andel": percent_format(1)},
+            )
+        )
+
+
+def explorer(eko: EconomyReport):
+    """An ipywidgets explorer: pick a row and dimensions, see the breakdown and largest lines."""
+    import ipywidgets as widgets
+    from IPython.display import display
+
+    from .formatting import format_amount, format_percent
+
+    money = {c: (lambda v: format_amount(v, eko.unit)) for c in ("utfall", "budget", "avvikelse")}
+    table = eko.period_table()
+    options = [
+        (r["rad"], i) for i, r in table.iterrows() if r["_niva"] in {"rad", "summa", "total"}
+    ]
+    row = widgets.Dropdown(
+        options=options, value=eko.largest_deviation_rows(1)[0], description="Rad"
+    )
+    dim = widgets.SelectMultiple(options=DIMENSIONS, value=("konto",), description="Per")
+    lines = widgets.IntSlider(value=10, min=0, max=50, description="Största rader")
+    out = widgets.Output()
+
+    def refresh(*_):
+        out.clear_output()
+        with out:
+            frame = breakdown(eko, row.value, by=list(dim.value) or ["verksamhet"])
+            formats = {c: f for c, f in money.items() if c in frame} | {"andel": format_percent}
+            display(frame.style.format(formats, na_rep="").hide(axis="index"))
+            if lines.value:
+                display(largest_lines(eko, row.value, n=lines.value))
+
+    for w in (row, dim, lines):
+        w.observe(refresh, names="value")
+    refresh()
+    return widgets.VBox([widgets.HBox([row, dim, lines]), out])

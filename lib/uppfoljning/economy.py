@@ -13,11 +13,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from . import narrative
-from .config import PeriodParams, ReportStructure, parse_period
-from .formatting import format_mnkr, period_label, period_range_label
+from . import actionplan, checks, forecast, narrative
+from .config import PeriodParams, ReportStructure, load_code_map, parse_period
+from .formatting import format_amount, format_mnkr, period_label, period_range_label
 from .ledger import LEVEL, Ledger, Summary, _scan, summarise
-from .report import ReportContext
+from .report import Markdown, ReportContext
 
 OVERVIEW_NET = "Verksamhetens nettokostnader"
 OVERVIEW_INVESTMENTS = "Investeringar, netto"
@@ -39,10 +39,27 @@ class EconomyReport:
     ledger: Ledger
     data_dir: Path
     notes: list[str] = field(default_factory=list)
+    quality: checks.QualityLog = field(default_factory=checks.QualityLog)
 
     @classmethod
     def open(cls, ctx: ReportContext) -> EconomyReport:
-        return cls(ctx.params, ctx.structure, Ledger(ctx.data_dir), ctx.data_dir)
+        code_map = load_code_map(ctx.params.code_map_file) if ctx.params.code_map_file else None
+        report = cls(ctx.params, ctx.structure, Ledger(ctx.data_dir, code_map), ctx.data_dir)
+        if code_map is not None:
+            report.notes.append(
+                f"Koder från tidigare organisation räknas om enligt `{code_map.path.name}`, "
+                "så att föregående års utfall visas på årets rader."
+            )
+        return report
+
+    @property
+    def unit(self) -> str:
+        """Display unit: mnkr, or tkr (the year-end report's default)."""
+        return self.params.unit
+
+    def amount(self, value: float) -> str:
+        """An amount in the report's unit with the unit, e.g. `-53,2 mnkr`."""
+        return f"{format_amount(value, self.unit)} {self.unit}"
 
     @property
     def year(self) -> int:
@@ -60,28 +77,28 @@ class EconomyReport:
         now_label = f"prognos {period_label(self.forecast_month)}"
         return {
             "ekonomi_oversikt": {
-                "rad": "Belopp mnkr",
+                "rad": f"Belopp {self.unit}",
                 "prognos": "Prognos helår",
                 "budget": f"Budget {self.year}",
                 "avvikelse": "Avvikelse",
                 "avvikelse_foregaende_prognos": f"Avvikelse {prev_label}",
             },
             "driftsammandrag_period": {
-                "rad": "Verksamhet, mnkr",
+                "rad": f"Verksamhet, {self.unit}",
                 "utfall": f"Redovisat {span}",
                 "budget": f"Budget {span}",
                 "avvikelse": "Avvikelse",
                 "utfall_foregaende_ar": f"Redovisat {last_span}",
             },
             "driftsammandrag_prognos": {
-                "rad": "Verksamhet, mnkr",
+                "rad": f"Verksamhet, {self.unit}",
                 "prognos": "Prognos helår",
                 "budget": f"Budget {self.year}",
                 "avvikelse": "Avvikelse",
                 "bokslut_foregaende_ar": f"Bokslut {self.year - 1}",
             },
             "prognosforandring": {
-                "rad": "Verksamhet, mnkr",
+                "rad": f"Verksamhet, {self.unit}",
                 "prognos_foregaende": prev_label.capitalize(),
                 "prognos": now_label.capitalize(),
                 "forandring": "Förändring",
@@ -89,7 +106,7 @@ class EconomyReport:
                 "avvikelse": f"Avvikelse {now_label}",
             },
             "investeringar": {
-                "rad": "Projekt, mnkr",
+                "rad": f"Projekt, {self.unit}",
                 "utgifter": f"Redovisat utgifter {span}",
                 "inkomster": f"Redovisat inkomster {span}",
                 "prognos_utgifter": "Prognos utgifter",
@@ -97,6 +114,30 @@ class EconomyReport:
                 "prognos_netto": "Prognos netto",
                 "ram": "Investeringsram",
                 "avvikelse": "Avvikelse",
+            },
+            "prognosjamforelse": {
+                "rad": f"Verksamhet, {self.unit}",
+                "utfall_hittills": f"Redovisat {span}",
+                "prognos": f"Ekonomernas {now_label}",
+                "prognos_linjar": "Linjär prognos",
+                "prognos_sasong": "Säsongsprognos",
+                "budget": f"Budget {self.year}",
+            },
+            "atgardsplan": {
+                "rad": "Område",
+                "planerad_effekt": f"Planerad effekt {self.year}",
+                "planerad_effekt_perioden": f"Planerad effekt {span}",
+                "realiserad_effekt": "Realiserad effekt",
+                "ej_realiserad_effekt": "Ej realiserad effekt",
+                "avvikelse_perioden": f"Avvikelse mot budget {span}",
+            },
+            "atgardsplan_atgarder": {
+                "rad": "Åtgärd",
+                "omrade": "Område",
+                "status": "Status",
+                "planerad_effekt": f"Planerad effekt {self.year}",
+                "realiserad_effekt": "Realiserad effekt",
+                "ej_realiserad_effekt": "Ej realiserad effekt för perioden",
             },
         }[table_id]
 
@@ -152,7 +193,18 @@ class EconomyReport:
         """`driftsammandrag_period`: outcome January–month, periodised budget, deviation."""
         f = self.period_summary.frame.copy()
         f["avvikelse"] = f["budget"] - f["utfall"]
-        return _with_rad_first(f, ["utfall", "budget", "avvikelse", "utfall_foregaende_ar"])
+        out = _with_rad_first(f, ["utfall", "budget", "avvikelse", "utfall_foregaende_ar"])
+        self._check(
+            "driftsammandrag_period", out, ["utfall", "budget", "utfall_foregaende_ar"], "utfall"
+        )
+        return out
+
+    def _check(self, table_id: str, frame: pd.DataFrame, columns: list[str], outcome: str) -> None:
+        self.quality.passed += [
+            checks.check_sums(table_id, frame, self.structure, columns),
+            checks.check_deviation(table_id, frame, "budget", outcome),
+            checks.check_cost_revenue(table_id, frame, columns),
+        ]
 
     @cached_property
     def year_summary(self) -> Summary:
@@ -175,7 +227,14 @@ class EconomyReport:
         """`driftsammandrag_prognos`: forecast, budget, deviation, last year's accounts."""
         f = self.year_summary.frame.copy()
         f["avvikelse"] = f["budget"] - f["prognos"]
-        return _with_rad_first(f, ["prognos", "budget", "avvikelse", "bokslut_foregaende_ar"])
+        out = _with_rad_first(f, ["prognos", "budget", "avvikelse", "bokslut_foregaende_ar"])
+        self._check(
+            "driftsammandrag_prognos",
+            out,
+            ["prognos", "budget", "bokslut_foregaende_ar"],
+            "prognos",
+        )
+        return out
 
     def forecast_change_table(self) -> pd.DataFrame:
         """`prognosforandring`: this forecast against the previous one, per row."""
@@ -252,7 +311,12 @@ class EconomyReport:
             "ram",
             "avvikelse",
         ]
-        return f[["rad", *cols, LEVEL]]
+        out = f[["rad", *cols, LEVEL]]
+        self.quality.passed.append(checks.check_column_total("investeringar", out, cols))
+        self.quality.passed.append(
+            checks.check_deviation("investeringar", out, "ram", "prognos_netto")
+        )
+        return out
 
     # -- overview ---------------------------------------------------------------------------
     def overview_table(self) -> pd.DataFrame:
@@ -352,8 +416,165 @@ class EconomyReport:
                 "rapportstrukturen och redovisas på en egen rad. Komplettera rapportstrukturen."
             )
         lines += [f"- {n}" for n in self.notes]
-        lines += [f"- Kontroll: {c}" for c in self.reconciliation()]
-        return "\n".join(lines)
+        self.quality.passed += self.reconciliation()
+        return "\n".join(lines) + "\n\n" + self.quality.markdown()
+
+    # -- computed forecasts and accuracy -----------------------------------------------------
+    @cached_property
+    def computed_forecast(self) -> forecast.ComputedForecast:
+        return forecast.computed_forecast(self.ledger, self.structure, self.params.period)
+
+    def forecast_comparison_table(self) -> pd.DataFrame:
+        """`prognosjamforelse`: the controllers' forecast beside the run-rate and seasonal ones."""
+        computed = self.computed_forecast.frame
+        year = self.year_summary.frame
+        f = computed.join(year[["prognos", "budget"]], how="left")
+        return _with_rad_first(
+            f, ["utfall_hittills", "prognos", "prognos_linjar", "prognos_sasong", "budget"]
+        )
+
+    def forecast_accuracy_table(self) -> pd.DataFrame:
+        """`prognostraffsakerhet`: each forecast of the year minus the final outcome, per row."""
+        f = forecast.forecast_accuracy(self.ledger, self.structure, self.year)
+        return f[f[LEVEL] != "varav"]
+
+    def forecast_accuracy_headers(self, frame: pd.DataFrame) -> dict[str, str]:
+        headers = {"rad": f"Verksamhet, {self.unit}", "utfall": f"Utfall {self.year}"}
+        for col in frame.columns:
+            if col.startswith("avvikelse_"):
+                headers[col] = f"Prognos {period_label(col.removeprefix('avvikelse_'))} − utfall"
+        return headers
+
+    def budget_plan_table(self) -> pd.DataFrame:
+        """`budget_och_plan`: the budget year and later plan years per row, from budget versions."""
+        budget = self.ledger.budget
+        years = sorted(y for y in budget["ar"].unique() if y >= self.year)
+        preference = [self.params.budget_version, "budget", "plan", "original"]
+        quantities: dict[str, pd.DataFrame] = {}
+        for y in years:
+            versions = self.ledger.budget_versions(y)
+            version = next((v for v in preference if v in versions), versions[0])
+            kind = "plan" if version == "plan" else "budget"
+            quantities[f"{kind}_{y}"] = self.ledger.budget_lines(int(y), version)
+        frame = summarise(quantities, self.structure, warn=False).frame
+        return _with_rad_first(frame, list(quantities))
+
+    # -- notebook sections that depend on the period -----------------------------------------
+    def year_end_section(self, ctx: ReportContext) -> list:
+        """Forecast accuracy for the year-end report (period ÅÅÅÅ-12); empty otherwise."""
+        if not self.params.is_year_end or not self.ledger.forecast_months(self.year):
+            return []
+        frame = self.forecast_accuracy_table()
+        return [
+            Markdown(
+                "## Prognosträffsäkerhet\n\nVarje prognos som gjorts under året jämförd med det "
+                "slutliga utfallet per verksamhet (prognos − utfall; positivt = prognosen var för "
+                "hög, negativt = för låg)."
+            ),
+            ctx.publish(
+                "prognostraffsakerhet",
+                frame,
+                headers=self.forecast_accuracy_headers(frame),
+                unit=self.unit,
+                deviation_columns=(),
+            ),
+        ]
+
+    def budget_plan_section(self, ctx: ReportContext) -> list:
+        """Budget year and plan years, when the budget data hold later years."""
+        frame = self.budget_plan_table()
+        years = [c for c in frame.columns if c.startswith(("budget_", "plan_"))]
+        if len(years) < 2:
+            return []
+        headers = {"rad": f"Verksamhet, {self.unit}"} | {
+            c: f"{'Plan' if c.startswith('plan') else 'Budget'} {c.split('_')[1]}" for c in years
+        }
+        return [
+            Markdown(
+                "## Budget och plan\n\nBudgetåret och planåren enligt budgetversionerna i "
+                "budgetdata."
+            ),
+            ctx.publish("budget_och_plan", frame, headers=headers, unit=self.unit),
+        ]
+
+    def action_plan_section(self, ctx: ReportContext) -> list:
+        tables = self.action_plan_tables()
+        items: list = [Markdown(self.action_plan_text())]
+        if tables is None:
+            return items
+        areas, measures = tables
+        items.append(
+            ctx.publish(
+                "atgardsplan",
+                areas,
+                headers=self.headers("atgardsplan"),
+                unit=self.unit,
+                deviation_columns=("avvikelse_perioden",),
+            )
+        )
+        items.append(Markdown("### Åtgärder"))
+        items.append(
+            ctx.publish(
+                "atgardsplan_atgarder",
+                measures,
+                headers=self.headers("atgardsplan_atgarder"),
+                unit=self.unit,
+                deviation_columns=(),
+            )
+        )
+        return items
+
+    # -- action plan ------------------------------------------------------------------------
+    @cached_property
+    def _action_plan(self) -> tuple[pd.DataFrame, pd.DataFrame] | None:
+        if self.params.action_plan_file is None:
+            return None
+        known = {r.id for r in self.structure.rows} | {
+            s.id for r in self.structure.rows for s in r.subrows
+        }
+        config = actionplan.load_action_plan_config(self.params.action_plan_file, known)
+        measures = actionplan.load_measures(self.data_dir, self.params.period)
+        if measures.empty:
+            return None
+        areas = actionplan.area_table(measures, config, self.period_table())
+        values = ["planerad_effekt", "planerad_effekt_perioden", "realiserad_effekt"]
+        self.quality.passed.append(checks.check_column_total("atgardsplan", areas, values))
+        return areas, actionplan.measure_table(measures)
+
+    def action_plan_tables(self) -> tuple[pd.DataFrame, pd.DataFrame] | None:
+        """(`atgardsplan` per area, `atgardsplan_atgarder` per measure), or None without a plan."""
+        return self._action_plan
+
+    def action_plan_text(self) -> str:
+        tables = self._action_plan
+        if tables is None:
+            return "*Ingen åtgärdsplan är inläst för året (datamängden `atgardsplan`).*"
+        areas, _ = tables
+        total = areas.loc["totalt"]
+        parts = [
+            f"Åtgärdsplanen för {self.year} har en planerad effekt på "
+            f"{self.amount(total['planerad_effekt'])}, varav "
+            f"{self.amount(total['planerad_effekt_perioden'])} för perioden. Realiserat är "
+            f"{self.amount(total['realiserad_effekt'])}; den del som inte fått genomslag "
+            f"uppgår till {self.amount(total['ej_realiserad_effekt'])}."
+        ]
+        for _, row in areas[areas[LEVEL] == "rad"].iterrows():
+            if row["ej_realiserad_effekt"] >= 50_000:
+                parts.append(
+                    f"- {row['rad']}: {self.amount(row['ej_realiserad_effekt'])} har inte fått "
+                    "genomslag"
+                    + (
+                        f" (avvikelse mot budget {self.amount(row['avvikelse_perioden'])})."
+                        if pd.notna(row["avvikelse_perioden"])
+                        else "."
+                    )
+                )
+        parts.append(
+            "\nPlanerad effekt för perioden = årets planerade effekt × antal månader / 12; "
+            "ej realiserad effekt = planerad effekt för perioden − realiserad effekt enligt "
+            "senaste uppföljning."
+        )
+        return "\n".join(parts)
 
     # -- monthly series ---------------------------------------------------------------------
     def monthly_by_row(self) -> pd.DataFrame:

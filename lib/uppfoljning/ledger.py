@@ -24,6 +24,7 @@ from .config import (
     UNCLASSIFIED_ID,
     UNCLASSIFIED_LABEL,
     CodeFilter,
+    CodeMap,
     ReportRow,
     ReportStructure,
     parse_period,
@@ -181,16 +182,41 @@ def _periods(year: int, first: int, last: int) -> list[str]:
     return [f"{year}-{m:02d}" for m in range(first, last + 1)]
 
 
+def apply_code_map(frame: pd.DataFrame, code_map: CodeMap | None) -> pd.DataFrame:
+    """Rewrite old code prefixes to new ones (a reorganisation), then re-aggregate."""
+    if code_map is None or code_map.is_empty:
+        return frame
+    frame = frame.copy()
+    for dim, pairs in code_map.prefixes.items():
+        if dim not in frame:
+            continue
+        codes = frame[dim].astype(str)
+        mapped = codes.copy()
+        done = np.zeros(len(codes), dtype=bool)
+        for old, new in sorted(pairs.items(), key=lambda kv: -len(kv[0])):  # longest first
+            hit = ~done & codes.str.startswith(old).to_numpy()
+            mapped[hit] = new + codes[hit].str[len(old) :]
+            done |= hit
+        frame[dim] = mapped
+    keys = [c for c in frame.columns if c != "belopp"]
+    return frame.groupby(keys, as_index=False, sort=True)["belopp"].sum()
+
+
 @dataclass
 class Ledger:
-    """Economy data of the processed directory, aggregated once per session."""
+    """Economy data of the processed directory, aggregated once per session.
+
+    With a `code_map`, lines booked on an old organisation's codes are shown in this year's
+    rows, so last year's outcome stays comparable after a reorganisation.
+    """
 
     data_dir: Path
+    code_map: CodeMap | None = None
     _cache: dict[str, pd.DataFrame] = field(default_factory=dict, repr=False)
 
     def _get(self, key: str, loader) -> pd.DataFrame:
         if key not in self._cache:
-            self._cache[key] = loader()
+            self._cache[key] = apply_code_map(loader(), self.code_map)
         return self._cache[key]
 
     # -- raw aggregates ---------------------------------------------------------------------

@@ -14,7 +14,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
 
-from .formatting import MNKR, SWEDISH_MONTHS_SHORT, format_number
+from .formatting import SWEDISH_MONTHS_SHORT, format_amount
 
 PALETTE = ["#1f5f8b", "#e3a21a", "#2a9d8f", "#b3261e", "#6c757d", "#7b4f9d", "#8ab17d"]
 OVERSPEND = "#b3261e"
@@ -64,7 +64,12 @@ def figure_png(fig: Figure) -> bytes:
 
 
 def mnkr_axis(decimals: int = 0) -> FuncFormatter:
-    return FuncFormatter(lambda v, _pos: format_number(v / MNKR, decimals))
+    return amount_axis("mnkr", decimals)
+
+
+def amount_axis(unit: str = "mnkr", decimals: int = 0) -> FuncFormatter:
+    """Axis ticks in kronor shown in `unit` with Swedish formatting."""
+    return FuncFormatter(lambda v, _pos: format_amount(v, unit, decimals))
 
 
 def _figure(height: float | None = None) -> tuple[Figure, object]:
@@ -74,7 +79,9 @@ def _figure(height: float | None = None) -> tuple[Figure, object]:
     return fig, ax
 
 
-def deviation_bars(table: pd.DataFrame, *, column: str = "avvikelse", title: str = "") -> Figure:
+def deviation_bars(
+    table: pd.DataFrame, *, column: str = "avvikelse", title: str = "", unit: str = "mnkr"
+) -> Figure:
     """Horizontal bars of deviation per row (red = overspend), largest at the top."""
     data = table[[c for c in ("rad", column) if c in table]].dropna()
     data = data.iloc[::-1]
@@ -83,13 +90,13 @@ def deviation_bars(table: pd.DataFrame, *, column: str = "avvikelse", title: str
     ax.barh(data["rad"], data[column], color=colors)
     ax.axvline(0, color="#333333", linewidth=0.8)
     ax.margins(x=0.12)  # room for the value labels
-    ax.xaxis.set_major_formatter(mnkr_axis(0))
+    ax.xaxis.set_major_formatter(amount_axis(unit, 0))
     ax.grid(axis="x", color="#dddddd")
     ax.grid(axis="y", visible=False)
-    ax.set_xlabel("mnkr (negativt = underskott)")
+    ax.set_xlabel(f"{unit} (negativt = underskott)")
     for y, v in enumerate(data[column]):
         ax.annotate(
-            format_number(v / MNKR, 1),
+            format_amount(v, unit, 1),
             (v, y),
             xytext=(4 if v >= 0 else -4, 0),
             textcoords="offset points",

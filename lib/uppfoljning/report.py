@@ -115,6 +115,14 @@ class ReportContext:
         return Markdown(text)
 
 
+def show(items: list) -> None:
+    """Display a section's items in order (Markdown, tables, figures); nothing for an empty list."""
+    from IPython.display import display
+
+    for item in items:
+        display(item)
+
+
 def parse_comments(text: str) -> dict[str, str]:
     """Split a Markdown file into {heading (lower case): body} on `## ` headings."""
     out: dict[str, str] = {}
