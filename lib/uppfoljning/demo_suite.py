@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from .demo import write_demo_data
+from .demo_history import write_demo_history
 from .demo_volumes import write_demo_volumes
 from .kolada_demo import write_demo_kolada_cache
 
@@ -17,6 +18,7 @@ def write_demo_suite(out_dir: Path) -> list[Path]:
     """Write all demo raw files into `out_dir` (the Kolada cache into `out_dir/kolada/`)."""
     out_dir = Path(out_dir)
     files = list(write_demo_data(out_dir))
+    files += write_demo_history(out_dir)
     files += write_demo_volumes(out_dir)
     cache = out_dir / "kolada"
     write_demo_kolada_cache(cache, force=True)
