@@ -6,6 +6,8 @@ VENV   ?= .venv
 PERIOD ?= 2024-08
 BIN     = $(VENV)/bin
 STAMP   = $(VENV)/.installed
+# JupyterLab refuses to run as root unless told; containers and CI machines often are root.
+LAB_ARGS ?= $(if $(filter 0,$(shell id -u)),--allow-root,)
 
 .PHONY: setup demo report test lint lab clean
 
@@ -34,7 +36,7 @@ lint: setup
 
 lab: demo
 	$(BIN)/uppfoljning ingest
-	$(BIN)/jupyter lab --notebook-dir=notebooks
+	$(BIN)/jupyter lab --notebook-dir=notebooks $(LAB_ARGS)
 
 clean:
 	rm -rf reports/20* data/processed/*.parquet data/processed/ingest.json
