@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
-from conftest import ROOT
 
 import uppfoljning as uf
 from uppfoljning import checks
 from uppfoljning.config import CodeMap, ParamsError, load_code_map, load_structure
 from uppfoljning.ledger import LEVEL, apply_code_map
+
+from conftest import ROOT
 
 STRUCTURE_2024 = load_structure(ROOT / "params" / "rapportstruktur_2024.yaml")
 

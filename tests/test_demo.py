@@ -38,6 +38,7 @@ EXPECTED_FILES = [
     "investeringar_2024.csv",
     "investeringsbudget_2024.xlsx",
     "DEMODATA.txt",
+    "placeringar_2020-2024.txt",
 ]
 ROW_TOL = Decimal("0.05")
 SUM_TOL = Decimal("0.15")

@@ -6,13 +6,14 @@ import csv
 import shutil
 
 import pytest
-from conftest import ROOT, reference
 
 import uppfoljning as uf
 from uppfoljning.cli import main
 from uppfoljning.config import load_code_map
 from uppfoljning.forecast import computed_forecast, forecast_accuracy
 from uppfoljning.ledger import LEVEL, Ledger, summarise
+
+from conftest import ROOT, reference
 
 # The README states these: a seasonal forecast made at 2023-08 from 2022's profile lands within
 # 1 % of the 2023 outcome in total and within 5 % on every row of at least 10 mnkr.

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from papermill.translators import PythonTranslator
 import yaml
+from papermill.translators import PythonTranslator
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))

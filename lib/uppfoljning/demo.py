@@ -16,6 +16,11 @@ Codes follow `params/rapportstruktur_2024.yaml` without reading it: verksamhet s
 digits starting with the SCB code; the committee's own units are ansvar 47xxx (LSS
 Funktionsstöd) and 48xxx (Råd och stöd). Signs: costs positive, revenues negative, kronor.
 
+Placements: `demo_placements` writes a placement register calibrated to the report's facts;
+the ledger's placement accounts of 569 and 559 (2023–2024) carry that register's monthly cost
+(`_book_placements`), and the rest of each row's cost moves to its other accounts, so every row
+total stays what the calibration solved for while register and ledger reconcile.
+
 To extend (another ledger year, more forecast months, volumes): add a quantity to
 `solve_targets`, a spec to `ROW_SPECS` or a writer function; keep each random stream separate
 (`_rng(name)`) so existing files stay byte-identical.
@@ -37,6 +42,7 @@ from openpyxl import Workbook
 from openpyxl.xml.functions import tostring
 
 from uppfoljning.calibrate import RoundedFit, to_steps
+from uppfoljning.demo_placements import ledger_costs, write_demo_placements
 
 __all__ = [
     "DemoRowSpec",
@@ -414,6 +420,10 @@ investeringar) men innehåller inga verkliga bokföringsposter.
 Beloppen är kalibrerade så att de, summerade per rad i driftsammandraget och avrundade till
 0,1 mnkr, återger tabellerna i den publicerade delårsrapporten för augusti 2024. Fördelningen
 på ansvar, verksamhet, konto, månad och verifikationsrad är påhittad.
+
+Placeringsregistret (placeringar_2020-2024.txt) är påhittat: personer och placeringar har
+slumpade pseudonymer. Det är kalibrerat mot rapportens uppgifter om vårddygn, andelar och
+kostnader, och huvudbokens placeringskonton för 569 och 559 bär registrets kostnad per månad.
 
 Skapade av uppfoljning.demo.write_demo_data (deterministiskt: samma filer varje körning).
 """
@@ -793,10 +803,81 @@ def _write_ledger(
             )
 
 
+PLACEMENT_ROWS = ("569", "559")
+# Arvoden to contact families and contact persons (open care under 569, not placements).
+CONTACT_KEY = _Key("569", "41140", "56930", "5611")
+CONTACT_PROFILE = (1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 0.85, 0.95, 1.0, 1.0, 1.0, 1.05)
+# Share of 569's costs January–August 2024 on 4611, 4612, 4613 and 5611 (placements and
+# contact families); the register gives the placements, contact families fill up to this.
+PLACEMENT_SHARE_569 = 0.41
+CONTACT_LEVEL_2023 = 0.96  # contact-family cost per month in 2023 relative to 2024
+
+
+def _contact_per_month(targets: DemoTargets) -> float:
+    """Contact-family arvoden per month in 2024 (öre), from the share above."""
+    part = next(p for p in _ledger_parts(targets, YEAR) if p.row == "569")
+    placed = sum(
+        amount
+        for (row, _verksamhet, konto), months in ledger_costs(YEAR).items()
+        if row == "569" and konto in ("4611", "4612", "4613", "5611")
+        for month, amount in months.items()
+        if month in part.months
+    )
+    total = PLACEMENT_SHARE_569 * part.cost - placed
+    if total <= 0:
+        raise ValueError("the placement register exceeds 569's placement share")
+    return total / len(part.months)
+
+
+def _book_placements(
+    amounts: dict[tuple[_Key, int], int], parts: Sequence[_Part], targets: DemoTargets, year: int
+) -> dict[tuple[_Key, int], int]:
+    """Put the register's monthly cost on 569's and 559's placement accounts.
+
+    Within each part (row and months) the cost total stays exactly what it was: the other
+    cost keys of the row take the difference in proportion to their amounts.
+    """
+    booked = ledger_costs(year)
+    level = _contact_per_month(targets) * (1.0 if year == YEAR else CONTACT_LEVEL_2023)
+    out = dict(amounts)
+    for part in parts:
+        if part.row not in PLACEMENT_ROWS:
+            continue
+        cost_keys = list(KEYS[part.row]["cost"])
+        new: dict[tuple[_Key, int], int] = {}
+        for (row, verksamhet, konto), by_month in sorted(booked.items()):
+            if row != part.row:
+                continue
+            keys = [k for k in cost_keys if (k.verksamhet, k.konto) == (verksamhet, konto)]
+            weights = [KEYS[row]["cost"][k] for k in keys]
+            for month in part.months:
+                for key, value in zip(keys, _allocate(by_month[month], weights), strict=True):
+                    new[(key, month)] = int(value)
+        if part.row == "569":
+            profile = [CONTACT_PROFILE[m - 1] for m in part.months]
+            contact = _allocate(int(round(level * len(part.months))), profile)
+            for month, value in zip(part.months, contact, strict=True):
+                new[(CONTACT_KEY, month)] = int(value)
+        booked_keys = {key for key, _ in new}
+        others = [(k, m) for k in cost_keys if k not in booked_keys for m in part.months]
+        residual = part.cost - sum(new.values())
+        weights = [out.get(cell, 0) for cell in others]
+        spread = _allocate(residual, weights)
+        if residual <= 0 or (spread <= 0).any():
+            raise ValueError(f"placement costs do not fit in row {part.row} ({part.months})")
+        for key in booked_keys:
+            for month in part.months:
+                out.pop((key, month), None)
+        out.update(new)
+        out.update({cell: int(v) for cell, v in zip(others, spread, strict=True)})
+    return out
+
+
 def write_ledger(out_dir: Path, targets: DemoTargets, year: int) -> Path:
     """huvudbok_<year>.csv: UTF-8 with BOM, ';', decimal comma, space (2023) or NBSP (2024)."""
     parts = _ledger_parts(targets, year)
     amounts = _seasonal_rows(parts, year, _rng(f"ledger-{year}"), grain=1)
+    amounts = _book_placements(amounts, parts, targets, year)
     lines = _ledger_lines(amounts, year, _rng(f"lines-{year}"))
     path = out_dir / f"huvudbok_{year}.csv"
     _write_ledger(path, lines, " " if year == PREVIOUS_YEAR else "\u00a0")
@@ -977,6 +1058,7 @@ def write_demo_data(out_dir: Path) -> list[Path]:
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     targets = solve_targets()
+    register = write_demo_placements(out_dir)
     return [
         write_ledger(out_dir, targets, PREVIOUS_YEAR),
         write_ledger(out_dir, targets, YEAR),
@@ -985,4 +1067,5 @@ def write_demo_data(out_dir: Path) -> list[Path]:
         write_investments(out_dir, targets),
         write_investment_budget(out_dir, targets),
         write_note(out_dir),
+        *register,
     ]

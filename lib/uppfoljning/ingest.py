@@ -12,10 +12,12 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import hashlib
+import hmac
 import io
 import json
 import os
 import re
+import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -30,6 +32,18 @@ DEMO_MARKER = "DEMODATA.txt"
 STATE_FILE = "ingest.json"
 MAX_ERRORS_PER_COLUMN = 5
 MAX_ERRORS = 50
+
+# Pseudonymisation of personal_data schemas: these columns are replaced by a keyed hash
+# (HMAC-SHA256) before anything is written. The key comes from the environment, else from a
+# random key file kept beside the processed data (created once, never part of any report).
+PSEUDONYM_ENV = "UPPFOLJNING_PSEUDONYM_KEY"
+PSEUDONYM_KEY_FILE = ".pseudonym_key"
+PSEUDONYM_COLUMNS: dict[str, tuple[str, ...]] = {"placeringar": ("person_id", "placering_id")}
+PSEUDONYM_HEX = 32  # 128 bits of the digest: no collisions in any real register
+
+# Row-level rules of the placement register (beyond the column types).
+PLACEMENT_TARGET_GROUPS = ("barn_unga", "vuxna")
+PLACEMENT_FLAGS = frozenset({"", "ja", "j", "nej", "n", "1", "0", "x", "sant", "falskt"})
 
 PERIOD_PATTERN = r"^\d{4}-(0[1-9]|1[0-2])$"
 KIND_PATTERNS = {
@@ -400,7 +414,9 @@ def _validate(raw: RawTable, schema: Schema, problems: list[str], warnings: list
             for idx in indices[:MAX_ERRORS_PER_COLUMN]:
                 shown = raw.data[column.name][idx].as_py()
                 what = pattern[1] if pattern else "ett värde"
-                problem = "saknas" if shown.strip() == "" else f"{shown!r} är inte {what}"
+                # A placement's own dates or price must not reach a log, even in an error.
+                value = "värdet" if schema.personal_data else repr(shown)
+                problem = "saknas" if shown.strip() == "" else f"{value} är inte {what}"
                 problems.append(f"{name}, rad {raw.line(idx)}, {raw.where(column.name)}: {problem}")
             if len(indices) > MAX_ERRORS_PER_COLUMN:
                 problems.append(
@@ -425,8 +441,13 @@ def _validate(raw: RawTable, schema: Schema, problems: list[str], warnings: list
     return pa.table(out)
 
 
-def read_dataset_file(path: Path, schema: Schema) -> tuple[pa.Table, list[str], list[str]]:
-    """Read and validate one raw file: (typed table, problems, warnings)."""
+def read_dataset_file(
+    path: Path, schema: Schema, *, care_forms: Iterable[str] | None = None
+) -> tuple[pa.Table, list[str], list[str]]:
+    """Read and validate one raw file: (typed table, problems, warnings).
+
+    `care_forms`: the placement register's known care-form codes (None: not checked).
+    """
     problems: list[str] = []
     warnings: list[str] = []
     if path.suffix.lower() == ".xlsx":
@@ -436,6 +457,8 @@ def read_dataset_file(path: Path, schema: Schema) -> tuple[pa.Table, list[str], 
     if raw is None:
         return pa.table({}), problems, warnings
     table = _validate(raw, schema, problems, warnings)
+    if schema.name == "placeringar" and table.num_columns:
+        _check_placements(table, raw, problems, care_forms)
     if table.num_rows == 0 and not problems:
         warnings.append(f"{path.name}: inga datarader")
     return table, problems, warnings
@@ -457,10 +480,14 @@ def ingest(
     datasets: Iterable[str] | None = None,
     *,
     force: bool = False,
+    care_forms: Iterable[str] | None = None,
 ) -> IngestResult:
     """Validate every raw file of the given datasets, then write Parquet for the changed ones.
 
     Raises IngestError listing every problem; in that case nothing in `processed_dir` changes.
+    `care_forms` are the placement register's known care-form codes; None reads them from the
+    project's params/vardformer.yaml (when it cannot be found, the codes are not checked).
+    Personal data (the placement register) are pseudonymised before they are written.
     """
     raw_dir, processed_dir = Path(raw_dir), Path(processed_dir)
     names = list(datasets) if datasets is not None else list(SCHEMAS)
@@ -482,8 +509,13 @@ def ingest(
             result.datasets[name] = {**previous, "skipped": True}
             continue
         tables = []
+        known_forms = None
+        if name == "placeringar" and files:
+            known_forms = _known_care_forms(care_forms, result.warnings)
         for path in files:
-            table, file_problems, file_warnings = read_dataset_file(path, schema)
+            table, file_problems, file_warnings = read_dataset_file(
+                path, schema, care_forms=known_forms
+            )
             problems.extend(file_problems)
             result.warnings.extend(file_warnings)
             if not file_problems:
@@ -508,6 +540,11 @@ def ingest(
         raise IngestError(problems)
 
     processed_dir.mkdir(parents=True, exist_ok=True)
+    for name in list(pending):
+        if SCHEMAS[name].personal_data:
+            pending[name] = pseudonymise(
+                pending[name], PSEUDONYM_COLUMNS.get(name, ()), pseudonym_key(processed_dir)
+            )
     temps: list[tuple[Path, Path]] = []
     try:
         for name, table in pending.items():
@@ -587,3 +624,131 @@ def looks_like_personal_id(text: str) -> bool:
         if 1 <= int(mm) <= 12 and 1 <= day <= 31 and luhn_ok(yy + mm + dd + tail):
             return True
     return False
+
+
+def pseudonym_key(processed_dir: Path) -> bytes:
+    """The HMAC key: $UPPFOLJNING_PSEUDONYM_KEY, else `.pseudonym_key` beside the data.
+
+    The key file is created once with a random key (readable by the owner only) and reused,
+    so the same person gets the same pseudonym in every ingest. Changing the key changes every
+    pseudonym: run `uppfoljning ingest --force` afterwards.
+    """
+    env = os.environ.get(PSEUDONYM_ENV, "").strip()
+    if env:
+        return env.encode("utf-8")
+    path = Path(processed_dir) / PSEUDONYM_KEY_FILE
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w", encoding="ascii") as fh:
+            fh.write(secrets.token_hex(32) + "\n")
+    return path.read_text(encoding="ascii").strip().encode("ascii")
+
+
+def pseudonymise(table: pa.Table, columns: Iterable[str], key: bytes) -> pa.Table:
+    """Replace each column's values by a keyed hash (HMAC-SHA256, hex)."""
+    for column in columns:
+        if column not in table.column_names:
+            continue
+        values = table.column(column).to_pylist()
+        mapping = {
+            v: hmac.new(key, v.encode("utf-8"), hashlib.sha256).hexdigest()[:PSEUDONYM_HEX]
+            for v in set(values)
+            if v is not None
+        }
+        hashed = pa.array([mapping.get(v) for v in values], pa.string())
+        table = table.set_column(table.column_names.index(column), column, hashed)
+    return table
+
+
+# --------------------------------------------------------------------------- placements
+
+
+def _known_care_forms(care_forms: Iterable[str] | None, warnings: list[str]) -> set[str] | None:
+    """The care-form codes to accept (lower case); None when the catalogue is not found."""
+    if care_forms is not None:
+        return {str(c).strip().lower() for c in care_forms}
+    from .config import ParamsError  # lazy: placements imports much more than ingest needs
+    from .placements import known_care_forms
+
+    try:
+        return set(known_care_forms())
+    except (FileNotFoundError, ParamsError) as exc:
+        warnings.append(f"placeringar: vårdformerna kontrollerades inte ({exc})")
+        return None
+
+
+def _check_placements(
+    table: pa.Table, raw: RawTable, problems: list[str], care_forms: set[str] | None
+) -> None:
+    """Row rules of the placement register; values are not echoed (personal data)."""
+    name = raw.path.name
+    cols = set(table.column_names)
+    lines = table.column("_rad").to_pylist()
+
+    def report(mask: pa.Array, column: str, text: str) -> None:
+        indices = pc.indices_nonzero(pc.fill_null(mask, False)).to_pylist()
+        for idx in indices[:MAX_ERRORS_PER_COLUMN]:
+            problems.append(f"{name}, rad {lines[idx]}, {raw.where(column)}: {text}")
+        if len(indices) > MAX_ERRORS_PER_COLUMN:
+            problems.append(
+                f"{name}, {raw.where(column)}: ytterligare "
+                f"{len(indices) - MAX_ERRORS_PER_COLUMN} rader: {text}"
+            )
+
+    dates: dict[str, pa.Array] = {}
+    for column in ("startdatum", "slutdatum"):
+        if column not in cols:
+            continue
+        values = table.column(column).combine_chunks()
+        parsed = pc.strptime(
+            pc.if_else(pc.equal(values, ""), None, values),
+            format="%Y-%m-%d",
+            unit="s",
+            error_is_null=True,
+        )
+        # Arrow rolls 2024-02-30 over to 2024-03-01: a real date formats back to itself
+        roundtrip = pc.strftime(parsed, format="%Y-%m-%d")
+        invalid = pc.or_kleene(pc.is_null(parsed), pc.not_equal(roundtrip, values))
+        report(pc.and_(pc.not_equal(values, ""), invalid), column, "datumet finns inte i kalendern")
+        parsed = pc.if_else(pc.fill_null(invalid, False), None, parsed)
+        dates[column] = parsed
+    if len(dates) == 2:
+        report(
+            pc.less(dates["slutdatum"], dates["startdatum"]),
+            "slutdatum",
+            "slutdatum ligger före startdatum",
+        )
+    if "dygnskostnad" in cols:
+        report(
+            pc.less(table.column("dygnskostnad"), 0), "dygnskostnad", "dygnskostnaden är negativ"
+        )
+    if "malgrupp" in cols:
+        values = pc.utf8_lower(pc.utf8_trim_whitespace(table.column("malgrupp")))
+        allowed = pa.array(PLACEMENT_TARGET_GROUPS)
+        unknown = pc.invert(pc.is_in(values, value_set=allowed))
+        for idx in pc.indices_nonzero(unknown).to_pylist()[:MAX_ERRORS_PER_COLUMN]:
+            problems.append(
+                f"{name}, rad {lines[idx]}, {raw.where('malgrupp')}: okänd målgrupp "
+                f"{values[idx].as_py()!r} (tillåtna: {', '.join(PLACEMENT_TARGET_GROUPS)})"
+            )
+    if "vardform" in cols and care_forms is not None:
+        values = pc.utf8_lower(pc.utf8_trim_whitespace(table.column("vardform")))
+        unknown = pc.invert(pc.is_in(values, value_set=pa.array(sorted(care_forms))))
+        indices = pc.indices_nonzero(unknown).to_pylist()
+        for idx in indices[:MAX_ERRORS_PER_COLUMN]:
+            problems.append(
+                f"{name}, rad {lines[idx]}, {raw.where('vardform')}: okänd vårdform "
+                f"{values[idx].as_py()!r}; lägg till den i params/vardformer.yaml"
+            )
+        if len(indices) > MAX_ERRORS_PER_COLUMN:
+            problems.append(
+                f"{name}, {raw.where('vardform')}: ytterligare "
+                f"{len(indices) - MAX_ERRORS_PER_COLUMN} rader med okänd vårdform"
+            )
+    for column in ("gangkoppling", "tillaggsavtal"):
+        if column not in cols:
+            continue
+        values = pc.utf8_lower(pc.utf8_trim_whitespace(table.column(column)))
+        bad = pc.invert(pc.is_in(values, value_set=pa.array(sorted(PLACEMENT_FLAGS))))
+        report(bad, column, "ska vara Ja, Nej eller tomt")
