@@ -10,6 +10,7 @@ import csv
 import json
 import re
 import shutil
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -37,12 +38,11 @@ ECONOMY_TABLES = {
 
 
 def _params(tmp: Path, **changes: str) -> Path:
-    """A copy of params/ with some keys of 2024-08.yaml changed (and `rapporter: [ekonomi]`)."""
+    """A copy of params/ with some keys of 2024-08.yaml changed."""
     target = tmp / "params"
     shutil.copytree(ROOT / "params", target, dirs_exist_ok=True)
     path = target / "2024-08.yaml"
     text = path.read_text(encoding="utf-8")
-    changes.setdefault("rapporter", "[ekonomi]")
     for key, value in changes.items():
         text = re.sub(rf"^{key}:.*$", f"{key}: {value}", text, flags=re.M)
     path.write_text(text, encoding="utf-8")
@@ -69,11 +69,18 @@ def _table(report: Path, table_id: str) -> dict[str, dict[str, float]]:
     return {r["rad"]: {k: float(v) / 1e6 for k, v in r.items() if k != "rad" and v} for r in rows}
 
 
+NOTEBOOKS = ("ekonomi", "volymer", "hvb_placeringar", "r9_jamforelser")
+
+
 def test_output_layout(run):
     _, out, _ = run
     report = out / "2024-08"
-    for name in ("index.html", "ekonomi.html", "executed/ekonomi.ipynb", "manifest.json"):
+    for name in ("index.html", "manifest.json"):
         assert (report / name).is_file(), name
+    for nb in NOTEBOOKS:
+        assert (report / f"{nb}.html").is_file(), nb
+        assert (report / "executed" / f"{nb}.ipynb").is_file(), nb
+        assert f'href="{nb}.html"' in (report / "index.html").read_text(encoding="utf-8")
     for table_id, columns in ECONOMY_TABLES.items():
         with (report / "tables" / f"{table_id}.csv").open(encoding="utf-8") as fh:
             assert next(csv.reader(fh)) == columns
@@ -145,6 +152,30 @@ def test_rerun_is_byte_identical(run, tmp_path):
             )
             compared += 1
     assert compared >= 7
+
+
+def test_no_person_or_placement_id_in_any_output(run):
+    """Privacy: no register id reaches an HTML page, table, workbook, log or manifest."""
+    data, out, _ = run
+    register = next((data / "raw").glob("placeringar_*"))
+    with register.open(encoding="cp1252", newline="") as fh:
+        rows = list(csv.DictReader(fh, delimiter="\t"))
+    ids = {r["person_id"] for r in rows} | {r["placering_id"] for r in rows}
+    assert len(ids) > 100
+    pattern = re.compile("|".join(re.escape(i) for i in sorted(ids, key=len, reverse=True)))
+    scanned = 0
+    for path in sorted((out / "2024-08").rglob("*")):
+        if not path.is_file():
+            continue
+        if path.suffix == ".xlsx":
+            with zipfile.ZipFile(path) as book:
+                text = "".join(book.read(n).decode("utf-8", "replace") for n in book.namelist())
+        else:
+            text = path.read_text(encoding="utf-8", errors="replace")
+        found = pattern.search(text)
+        assert found is None, f"{path.name} contains {found.group(0)}"
+        scanned += 1
+    assert scanned > 20
 
 
 def _snapshot(directory: Path) -> dict[str, bytes]:
