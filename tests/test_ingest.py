@@ -149,3 +149,21 @@ def test_several_files_are_combined(tmp_path):
 )
 def test_personal_identity_numbers(text, expected):
     assert looks_like_personal_id(text) is expected
+
+
+def test_line_numbers_count_line_breaks_inside_quoted_values(tmp_path):
+    raw = _ledger(
+        tmp_path,
+        '2024-01;41100;56910;4611;1;"två\nrader"\n'
+        '2024-01;41100;56910;4611;2;"tre\r\nrader\nhär"\n'
+        "2024-01;41100;56910;4611;3;en rad\n"
+        "2024-01;41100;56910;4611;x;fel\n",
+    )
+    with pytest.raises(IngestError, match=r"huvudbok.csv, rad 8, kolumn belopp: 'x'"):
+        ingest(raw, tmp_path / "processed", ["huvudbok"])
+    (raw / "huvudbok.csv").write_text(
+        HEADER + '2024-01;41100;56910;4611;1;"två\nrader"\n2024-01;41100;56910;4611;3;en\n',
+        encoding="utf-8",
+    )
+    ingest(raw, tmp_path / "processed", ["huvudbok"])
+    assert _read(tmp_path)["_rad"].tolist() == [2, 4]

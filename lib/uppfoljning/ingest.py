@@ -9,6 +9,7 @@ bad export never leaves half-updated data behind. Unchanged inputs (SHA-256) are
 
 from __future__ import annotations
 
+import codecs
 import csv
 import datetime as dt
 import hashlib
@@ -22,6 +23,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
@@ -221,14 +223,28 @@ def sha256_of(path: Path) -> str:
     return digest.hexdigest()
 
 
-def decode_bytes(data: bytes) -> tuple[str, str]:
-    """Decode an export: UTF-8 (BOM or not), else Windows-1252, which is what Excel writes."""
-    if data.startswith(b"\xef\xbb\xbf"):
-        return data[3:].decode("utf-8"), "utf-8-sig"
+UTF8_BOM = b"\xef\xbb\xbf"
+
+
+def is_utf8(data: bytes, chunk: int = 1 << 24) -> bool:
+    """Whether `data` is valid UTF-8, checked chunk by chunk so a big export is never copied."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    view = memoryview(data)
     try:
-        return data.decode("utf-8"), "utf-8"
+        for start in range(0, len(data), chunk):
+            decoder.decode(view[start : start + chunk], final=False)
+        decoder.decode(b"", final=True)
     except UnicodeDecodeError:
-        return data.decode("cp1252"), "cp1252"
+        return False
+    return True
+
+
+def utf8_bytes(data: bytes) -> bytes:
+    """An export as UTF-8 bytes: UTF-8 (BOM or not) as it is, else Windows-1252 (what Excel
+    writes) transcoded."""
+    if data.startswith(UTF8_BOM):
+        data = data[len(UTF8_BOM) :]
+    return data if is_utf8(data) else data.decode("cp1252").encode("utf-8")
 
 
 def sniff_delimiter(header_line: str) -> str:
@@ -260,8 +276,8 @@ class RawTable:
 
 
 def _read_csv(path: Path, problems: list[str]) -> RawTable | None:
-    text, _encoding = decode_bytes(path.read_bytes())
-    first_line = text.split("\n", 1)[0].rstrip("\r")
+    data = utf8_bytes(path.read_bytes())
+    first_line = data.split(b"\n", 1)[0].rstrip(b"\r").decode("utf-8")
     if not first_line.strip():
         problems.append(f"{path.name}, rad 1: rubrikraden saknas (filen är tom eller börjar tom)")
         return None
@@ -269,7 +285,7 @@ def _read_csv(path: Path, problems: list[str]) -> RawTable | None:
     header = [_normalise_header(h) for h in next(csv.reader([first_line], delimiter=delimiter))]
     try:
         table = pacsv.read_csv(
-            io.BytesIO(text.encode("utf-8")),
+            pa.BufferReader(data),
             read_options=pacsv.ReadOptions(column_names=header, skip_rows=1, block_size=1 << 24),
             parse_options=pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=True),
             convert_options=pacsv.ConvertOptions(
@@ -280,7 +296,7 @@ def _read_csv(path: Path, problems: list[str]) -> RawTable | None:
         )
     except pa.ArrowInvalid:
         # Arrow does not say where; find the first row with a wrong number of fields ourselves.
-        reader = csv.reader(io.StringIO(text), delimiter=delimiter)
+        reader = csv.reader(io.StringIO(data.decode("utf-8")), delimiter=delimiter)
         next(reader)
         for row in reader:
             if row and len(row) != len(header):
@@ -291,12 +307,30 @@ def _read_csv(path: Path, problems: list[str]) -> RawTable | None:
                 return None
         problems.append(f"{path.name}: filen kan inte läsas som CSV")
         return None
-    lines = None
-    if '"' in text or "\n\n" in text or "\n\r\n" in text:
-        lines = pa.array(_physical_lines(text, delimiter), pa.int64())
-        if len(lines) != table.num_rows:
-            lines = None
-    return RawTable(path, header, {h: table.column(h).combine_chunks() for h in header}, lines)
+    columns = {h: table.column(h).combine_chunks() for h in header}
+    return RawTable(path, header, columns, _line_numbers(data, delimiter, columns, table.num_rows))
+
+
+def _line_numbers(
+    data: bytes, delimiter: str, columns: dict[str, pa.Array], rows: int
+) -> pa.Array | None:
+    """Physical line of each record, or None when record i is simply on line i + 2.
+
+    Quoted values may hold line breaks; counting them per record keeps this vectorised. Blank
+    lines inside the file (rare) fall back to reading it with Python's csv module.
+    """
+    body = data.rstrip(b"\r\n")
+    if b"\n\n" in body or b"\n\r\n" in body:
+        return pa.array(_physical_lines(data.decode("utf-8"), delimiter), pa.int64())
+    if b'"' not in data:
+        return None
+    extra = np.zeros(rows, dtype=np.int64)
+    for values in columns.values():
+        extra += pc.count_substring(values, "\n").to_numpy(zero_copy_only=False)
+    if not extra.any():
+        return None
+    starts = 2 + np.arange(rows) + np.concatenate([[0], np.cumsum(extra)[:-1]])
+    return pa.array(starts, pa.int64())
 
 
 def _physical_lines(text: str, delimiter: str) -> list[int]:
