@@ -43,6 +43,7 @@ from openpyxl.xml.functions import tostring
 
 from uppfoljning.calibrate import RoundedFit, to_steps
 from uppfoljning.demo_placements import ledger_costs, write_demo_placements
+from uppfoljning.formatting import SWEDISH_MONTHS
 
 __all__ = [
     "DemoRowSpec",
@@ -113,21 +114,6 @@ MARCH_SHIFT_TKR: dict[str, int] = {
 ORIGINAL_BUDGET_CUT_TKR = 5_000  # KS added 5 mnkr to the frame after the original budget
 ORIGINAL_BUDGET_KEY = ("41120", "56910", "4611")  # ... put on 569's HVB purchases
 BUDGET_REVENUE_SHARE_JAN_AUG = 8 / 12
-
-MONTHS_SV = (
-    "januari",
-    "februari",
-    "mars",
-    "april",
-    "maj",
-    "juni",
-    "juli",
-    "augusti",
-    "september",
-    "oktober",
-    "november",
-    "december",
-)
 
 
 @dataclass(frozen=True)
@@ -763,7 +749,7 @@ def _ledger_lines(
         motpart = MOTPART.get((key.row, key.konto), "")
         projekt, p_projekt = PROJEKT.get((key.row, key.konto), ("", 0.0))
         for value in splits:
-            text = texts[int(rng.integers(len(texts)))].format(m=MONTHS_SV[month - 1])
+            text = texts[int(rng.integers(len(texts)))].format(m=SWEDISH_MONTHS[month - 1])
             proj = projekt if projekt and rng.random() < p_projekt else ""
             lines.append(
                 (
@@ -915,6 +901,21 @@ def write_budget(out_dir: Path, targets: DemoTargets) -> Path:
     Periodised by the month profiles without noise (budgets are smooth); whole kronor.
     """
     amounts = _seasonal_rows(_budget_parts(targets), YEAR, None, grain=100)  # smooth
+    path = out_dir / f"budget_{YEAR}.xlsx"
+    write_budget_book(
+        path, YEAR, amounts, (ORIGINAL_BUDGET_KEY, ORIGINAL_BUDGET_CUT_TKR * 1000 * 100)
+    )
+    return path
+
+
+def write_budget_book(
+    path: Path,
+    year: int,
+    amounts: dict[tuple[_Key, int], int],
+    cut: tuple[tuple[str, str, str], int],
+) -> None:
+    """A budget workbook: revised monthly lines, then the original annual lines, which differ
+    from the revised by `cut` (öre) on one key (a frame change decided during the year)."""
     wb = Workbook()
     ws = wb.active
     ws.title = "Budget"
@@ -925,28 +926,18 @@ def write_budget(out_dir: Path, targets: DemoTargets) -> Path:
         key=lambda kv: (kv[0][0].ansvar, kv[0][0].verksamhet, kv[0][0].konto, kv[0][1]),
     ):
         annual[key] += amount
-        ws.append(
-            [
-                YEAR,
-                "reviderad",
-                key.ansvar,
-                key.verksamhet,
-                key.konto,
-                f"{YEAR}-{month:02d}",
-                amount // 100,
-            ]
-        )
-    cut_done = False
+        period = f"{year}-{month:02d}"
+        ws.append([year, "reviderad", key.ansvar, key.verksamhet, key.konto, period, amount // 100])
+    cut_key, cut_ore = cut
+    done = False
     for key, amount in annual.items():
-        if (key.ansvar, key.verksamhet, key.konto) == ORIGINAL_BUDGET_KEY:
-            amount -= ORIGINAL_BUDGET_CUT_TKR * 1000 * 100
-            cut_done = True
-        ws.append([YEAR, "original", key.ansvar, key.verksamhet, key.konto, None, amount // 100])
-    if not cut_done:
-        raise ValueError(f"original budget key {ORIGINAL_BUDGET_KEY} not in the budget")
-    path = out_dir / f"budget_{YEAR}.xlsx"
+        if (key.ansvar, key.verksamhet, key.konto) == cut_key:
+            amount -= cut_ore
+            done = True
+        ws.append([year, "original", key.ansvar, key.verksamhet, key.konto, None, amount // 100])
+    if not done:
+        raise ValueError(f"original budget key {cut_key} not in the {year} budget")
     _save_workbook(wb, path)
-    return path
 
 
 def _forecast_split_own(row: str, cost: int, revenue: int) -> list[tuple[str, int, int]]:

@@ -43,7 +43,6 @@ from .demo import (
     _allocate,
     _forecast_split_own,
     _format_sv,
-    _Key,
     _ledger_lines,
     _Part,
     _rng,
@@ -53,6 +52,7 @@ from .demo import (
     _year_parts,
     load_published,
     solve_targets,
+    write_budget_book,
 )
 
 __all__ = [
@@ -369,37 +369,6 @@ def write_ledger_2022(out_dir: Path, targets: DemoTargets) -> Path:
 # --------------------------------------------------------------------------- budgets
 
 
-def _write_budget_book(
-    path: Path,
-    year: int,
-    amounts: Mapping[tuple[_Key, int], int],
-    cut: tuple[tuple[str, str, str], int],
-) -> None:
-    """Same layout as budget_2024.xlsx: revised monthly lines, then original annual lines."""
-    wb = Workbook()
-    ws = wb.active
-    ws.title = "Budget"
-    ws.append(["ar", "version", "ansvar", "verksamhet", "konto", "period", "belopp"])
-    annual: dict[_Key, int] = defaultdict(int)
-    for (key, month), amount in sorted(
-        amounts.items(),
-        key=lambda kv: (kv[0][0].ansvar, kv[0][0].verksamhet, kv[0][0].konto, kv[0][1]),
-    ):
-        annual[key] += amount
-        period = f"{year}-{month:02d}"
-        ws.append([year, "reviderad", key.ansvar, key.verksamhet, key.konto, period, amount // KR])
-    cut_key, cut_ore = cut
-    done = False
-    for key, amount in annual.items():
-        if (key.ansvar, key.verksamhet, key.konto) == cut_key:
-            amount -= cut_ore
-            done = True
-        ws.append([year, "original", key.ansvar, key.verksamhet, key.konto, None, amount // KR])
-    if not done:
-        raise ValueError(f"original budget key {cut_key} not in the {year} budget")
-    _save_workbook(wb, path)
-
-
 def budget_2023_rows(targets: DemoTargets) -> dict[str, tuple[int, int]]:
     """Row -> (net, revenue) of the 2023 revised budget, öre in whole tkr."""
     rows: dict[str, tuple[int, int]] = {}
@@ -421,7 +390,7 @@ def write_budget_2023(out_dir: Path, targets: DemoTargets) -> Path:
         parts.append(part)
     amounts = _seasonal_rows(parts, PREVIOUS_YEAR, None, grain=KR)
     path = out_dir / f"budget_{PREVIOUS_YEAR}.xlsx"
-    _write_budget_book(
+    write_budget_book(
         path, PREVIOUS_YEAR, amounts, (ORIGINAL_2023_KEY, ORIGINAL_2023_CUT_TKR * TKR)
     )
     return path
