@@ -53,6 +53,11 @@ class EconomyReport:
         return report
 
     @property
+    def closes_year(self) -> bool:
+        """A year-end report (ÅÅÅÅ-12) with the whole year in the ledger."""
+        return self.params.is_year_end and self.ledger.has_full_year(self.year)
+
+    @property
     def unit(self) -> str:
         """Display unit: mnkr, or tkr (the year-end report's default)."""
         return self.params.unit
@@ -75,13 +80,16 @@ class EconomyReport:
         prev = self.previous_forecast_month
         prev_label = f"prognos {period_label(prev)}" if prev else "föregående prognos"
         now_label = f"prognos {period_label(self.forecast_month)}"
+        overview_prev = (
+            f"prognos {period_label(self.forecast_month)}" if self.closes_year else prev_label
+        )
         return {
             "ekonomi_oversikt": {
                 "rad": f"Belopp {self.unit}",
-                "prognos": "Prognos helår",
+                "prognos": f"Utfall {self.year}" if self.closes_year else "Prognos helår",
                 "budget": f"Budget {self.year}",
                 "avvikelse": "Avvikelse",
-                "avvikelse_foregaende_prognos": f"Avvikelse {prev_label}",
+                "avvikelse_foregaende_prognos": f"Avvikelse {overview_prev}",
             },
             "driftsammandrag_period": {
                 "rad": f"Verksamhet, {self.unit}",
@@ -320,13 +328,25 @@ class EconomyReport:
 
     # -- overview ---------------------------------------------------------------------------
     def overview_table(self) -> pd.DataFrame:
-        """`ekonomi_oversikt`: net cost and investments against budget and the previous forecast."""
+        """`ekonomi_oversikt`: net cost and investments against budget and the previous forecast.
+
+        At year end the "forecast" is the year's outcome, and the comparison is the year's last
+        forecast, so the table answers "how did the year end, and how close was our forecast".
+        """
         year = self.year_summary.frame
         total_id = next(r.id for r in self.structure.rows if r.is_total)
         net = year.loc[total_id]
-        prev_net = net.get("prognos_foregaende", np.nan)
         inv = self.investments_table().loc["summa"]
-        prev_month = self.previous_forecast_month
+        if self.closes_year:
+            net_value = self.period_table().loc[total_id, "utfall"]
+            prev_net = net["prognos"]
+            inv_value = inv["utgifter"] - inv["inkomster"]
+            prev_month: str | None = self.forecast_month
+        else:
+            net_value = net["prognos"]
+            prev_net = net.get("prognos_foregaende", np.nan)
+            inv_value = inv["prognos_netto"]
+            prev_month = self.previous_forecast_month
         inv_prev = np.nan
         if prev_month is not None:
             p = self._investment_plan(prev_month)
@@ -334,16 +354,16 @@ class EconomyReport:
         rows = [
             {
                 "rad": OVERVIEW_NET,
-                "prognos": net["prognos"],
+                "prognos": net_value,
                 "budget": net["budget"],
-                "avvikelse": net["budget"] - net["prognos"],
+                "avvikelse": net["budget"] - net_value,
                 "avvikelse_foregaende_prognos": net["budget"] - prev_net,
             },
             {
                 "rad": OVERVIEW_INVESTMENTS,
-                "prognos": inv["prognos_netto"],
+                "prognos": inv_value,
                 "budget": inv["ram"],
-                "avvikelse": inv["avvikelse"],
+                "avvikelse": inv["ram"] - inv_value,
                 "avvikelse_foregaende_prognos": inv_prev,
             },
         ]
@@ -353,13 +373,14 @@ class EconomyReport:
 
     # -- text and chart data ----------------------------------------------------------------
     def commentary(self) -> str:
-        prev = self.previous_forecast_month
+        prev = self.forecast_month if self.closes_year else self.previous_forecast_month
         return narrative.economy_commentary(
             self.params.period,
             self.period_table(),
             self.forecast_table(),
             self.overview_table(),
             previous_forecast_label=period_label(prev) if prev else None,
+            year_end=self.closes_year,
         )
 
     def deviation_chart_data(self) -> pd.DataFrame:
@@ -643,13 +664,12 @@ def publish_headlines(ctx: ReportContext, eko: EconomyReport) -> None:
     net = eko.overview_table().loc["netto"]
     period_total = eko.period_table()
     total = period_total[period_total[LEVEL] == "total"].iloc[0]
+    what, dev = (
+        ("Utfall", "Avvikelse") if eko.closes_year else ("Prognos", "Prognostiserad avvikelse")
+    )
     items = [
-        ("prognos_helar", "Prognos helår, nettokostnad", format_mnkr(net["prognos"], suffix=True)),
-        (
-            "avvikelse_helar",
-            "Prognostiserad avvikelse helår",
-            format_mnkr(net["avvikelse"], suffix=True),
-        ),
+        ("prognos_helar", f"{what} helår, nettokostnad", format_mnkr(net["prognos"], suffix=True)),
+        ("avvikelse_helar", f"{dev} helår", format_mnkr(net["avvikelse"], suffix=True)),
         (
             "avvikelse_period",
             f"Avvikelse {period_range_label(eko.params.period)}",

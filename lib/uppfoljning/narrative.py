@@ -38,6 +38,7 @@ def economy_commentary(
     *,
     previous_forecast_label: str | None = None,
     top: int = 3,
+    year_end: bool = False,
 ) -> str:
     """A Markdown draft of the economy commentary for `period`."""
     total = period_table[period_table[LEVEL] == "total"].iloc[0]
@@ -54,8 +55,9 @@ def economy_commentary(
         f"budget {format_mnkr(total['budget'], suffix=True)})."
     )
     fdev = net["avvikelse"]
+    what = "Årets utfall" if year_end else "Helårsprognosen"
     sentence = (
-        f"Helårsprognosen på {format_mnkr(net['prognos'], suffix=True)} mot budget "
+        f"{what} på {format_mnkr(net['prognos'], suffix=True)} mot budget "
         f"{format_mnkr(net['budget'], suffix=True)} innebär {_result_word(fdev)} på "
         f"{format_mnkr(fdev, suffix=True)} för helåret."
     )
@@ -124,7 +126,7 @@ def economy_commentary(
         )
     forecast_rows = forecast_table[forecast_table[LEVEL] == "rad"]
     fworst = forecast_rows.nsmallest(1, "avvikelse")
-    if len(fworst) and fworst.iloc[0]["avvikelse"] < 0:
+    if not year_end and len(fworst) and fworst.iloc[0]["avvikelse"] < 0:
         r = fworst.iloc[0]
         parts.append(
             f"För helåret prognostiseras den största negativa avvikelsen inom "

@@ -12,7 +12,7 @@ import io
 import matplotlib as mpl
 import pandas as pd
 from matplotlib.figure import Figure
-from matplotlib.ticker import FuncFormatter
+from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from .formatting import SWEDISH_MONTHS_SHORT, format_amount
 
@@ -91,12 +91,13 @@ def deviation_bars(
     ax.axvline(0, color="#333333", linewidth=0.8)
     ax.margins(x=0.12)  # room for the value labels
     ax.xaxis.set_major_formatter(amount_axis(unit, 0))
+    ax.xaxis.set_major_locator(MaxNLocator(6))
     ax.grid(axis="x", color="#dddddd")
     ax.grid(axis="y", visible=False)
     ax.set_xlabel(f"{unit} (negativt = underskott)")
     for y, v in enumerate(data[column]):
         ax.annotate(
-            format_amount(v, unit, 1),
+            format_amount(v, unit, 1 if unit == "mnkr" else 0),
             (v, y),
             xytext=(4 if v >= 0 else -4, 0),
             textcoords="offset points",

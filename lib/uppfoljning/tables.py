@@ -53,9 +53,10 @@ def styled(
     view = frame[cols].reset_index(drop=True)
     levels = levels.reset_index(drop=True)
     formats = dict(formats or {})
+    decimals = 0 if unit in ("kr", "tkr") else 1  # tkr tables are whole thousands
     for c in cols[1:]:
         if c not in formats and pd.api.types.is_numeric_dtype(view[c]):
-            formats[c] = lambda v, u=unit: format_amount(v, u)
+            formats[c] = lambda v, u=unit: format_amount(v, u, decimals)
     style = view.style.format(formats, na_rep="").hide(axis="index")
     style = style.set_uuid(table_id.replace("_", "-"))
 
