@@ -82,3 +82,51 @@ def test_2020_structure_reconciles_with_2024(both_structures):
     hvb = old.loc["ifo_hvb_barn", "utfall"]
     assert 0 < hvb < old.loc["ifo", "utfall"]
     assert old.loc["ifo_hvb_barn", LEVEL] == "varav"
+
+
+def test_a_report_builds_with_the_2020_structure(demo_data, tmp_path):
+    """The whole economy report, not just its tables, with the 2020 rows in tkr."""
+    import re
+    import shutil
+
+    from uppfoljning.cli import main
+
+    params = tmp_path / "params"
+    shutil.copytree(ROOT / "params", params)
+    period_file = params / "2024-08.yaml"
+    text = period_file.read_text(encoding="utf-8")
+    text = re.sub(
+        r"^rapportstruktur:.*$", "rapportstruktur: rapportstruktur_2020.yaml", text, flags=re.M
+    )
+    text = re.sub(r"^rapporter:.*$", "rapporter: [ekonomi]\nenhet: tkr", text, flags=re.M)
+    text = re.sub(r"^atgardsplan:.*\n", "", text, flags=re.M)  # its areas name 2024 rows
+    period_file.write_text(text, encoding="utf-8")
+    shutil.copytree(demo_data / "raw", tmp_path / "data" / "raw")
+    out = tmp_path / "reports"
+    args = ["run", "2024-08", "--params", str(period_file), "--data", str(tmp_path / "data")]
+    assert main([*args, "--out", str(out)]) == 0
+    table = pd.read_csv(out / "2024-08" / "tables" / "driftsammandrag_period.csv").set_index("rad")
+    assert "varav HVB barn och unga" in table.index
+    assert "Ej klassificerat" not in table.index
+    total = table.loc["Summa nettokostnader inklusive egen regi", "utfall"]
+    assert total / 1e6 == pytest.approx(1244.3, abs=0.05)
+    html = (out / "2024-08" / "ekonomi.html").read_text(encoding="utf-8")
+    assert "Individ- och familjeomsorg" in html and "Verksamhet, tkr" in html
+
+
+def test_drilldown_explorer_builds_and_refreshes(both_structures, monkeypatch):
+    import IPython.display
+
+    shown: list = []
+    monkeypatch.setattr(IPython.display, "display", shown.append)
+    eko = both_structures["rapportstruktur_2024.yaml"]
+    box = uf.drilldown.explorer(eko)
+    controls, _ = box.children
+    row, dims, lines = controls.children
+    assert row.value == "569"  # the largest deviation is preselected
+    shown.clear()
+    dims.value = ("ansvar", "period")
+    lines.value = 3
+    breakdown, largest = shown[-2:]  # each change redraws: the breakdown, then the largest lines
+    assert list(breakdown.data.columns[:2]) == ["ansvar", "period"]
+    assert len(largest) == 3

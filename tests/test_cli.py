@@ -1,0 +1,41 @@
+"""The command line: wiring, messages and exit codes."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+from uppfoljning import cli, kolada, r9
+
+
+def test_kolada_refresh_asks_for_the_reports_requests(tmp_path, monkeypatch, capsys):
+    calls = []
+
+    def fake_refresh(cache_dir, config, years, **kwargs):
+        calls.append((Path(cache_dir), list(years)))
+        return kolada.RefreshResult(
+            Path(cache_dir), 11, 1234, datetime(2026, 1, 2, tzinfo=UTC), True
+        )
+
+    monkeypatch.setattr(r9, "refresh_kolada", fake_refresh)
+    assert cli.main(["kolada", "refresh", "--data", str(tmp_path), "--period", "2024-08"]) == 0
+    assert calls == [(tmp_path / "raw" / "kolada", list(range(2015, 2024)))]
+    out = capsys.readouterr().out
+    assert "11 anrop, 1234 värden" in out and "demodata ersatta" in out
+
+
+def test_demo_if_empty_keeps_existing_data(tmp_path, capsys):
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    (raw / "huvudbok.csv").write_text("period;ansvar;verksamhet;konto;belopp\n", encoding="utf-8")
+    assert cli.main(["demo", "--out", str(raw), "--if-empty"]) == 0
+    assert sorted(p.name for p in raw.iterdir()) == ["huvudbok.csv"]
+    assert "innehåller redan data" in capsys.readouterr().out
+
+
+def test_bad_parameters_exit_1_with_every_problem(tmp_path, capsys):
+    bad = tmp_path / "2024-08.yaml"
+    bad.write_text("period: 2024-08\nokand: 1\n", encoding="utf-8")
+    assert cli.main(["run", "2024-08", "--params", str(bad), "--data", str(tmp_path)]) == 1
+    err = capsys.readouterr().err
+    assert "okänd nyckel 'okand'" in err and "nyckeln 'rapporttyp' saknas" in err
