@@ -48,8 +48,8 @@ def test_seasonal_forecast_at_august_predicts_the_year(ledger_2023):
 def test_forecast_accuracy_improves_through_the_year(ledger_2023):
     ctx, ledger, _ = ledger_2023
     accuracy = forecast_accuracy(ledger, ctx.structure, 2023)
-    months = [c for c in accuracy.columns if c.startswith("avvikelse_")]
-    assert months == ["avvikelse_2023-03", "avvikelse_2023-08", "avvikelse_2023-10"]
+    months = [c for c in accuracy.columns if c.startswith("prognosfel_")]
+    assert months == ["prognosfel_2023-03", "prognosfel_2023-08", "prognosfel_2023-10"]
     rows = accuracy[accuracy[LEVEL] == "rad"]
     spread = [rows[m].abs().sum() for m in months]
     assert spread[0] > spread[1] > spread[2]
@@ -86,9 +86,9 @@ def test_year_end_report_2023(demo_data, tmp_path):
     assert header == [
         "rad",
         "utfall",
-        "avvikelse_2023-03",
-        "avvikelse_2023-08",
-        "avvikelse_2023-10",
+        "prognosfel_2023-03",
+        "prognosfel_2023-08",
+        "prognosfel_2023-10",
     ]
     with (report / "tables" / "budget_och_plan.csv").open(encoding="utf-8") as fh:
         assert next(csv.reader(fh)) == [

@@ -167,3 +167,15 @@ def test_line_numbers_count_line_breaks_inside_quoted_values(tmp_path):
     )
     ingest(raw, tmp_path / "processed", ["huvudbok"])
     assert _read(tmp_path)["_rad"].tolist() == [2, 4]
+
+
+@pytest.mark.parametrize("bom", [True, False])
+def test_a_stray_byte_in_a_utf8_file_is_refused_with_its_line(tmp_path, bom):
+    good = "2024-01;41100;56910;4611;1;Lön\n".encode()
+    stray = b"2024-01;41100;56910;4611;1;L\xf6n\n"  # one line saved as Latin-1
+    data = HEADER.encode() + good * 5 + stray + good
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    (raw / "huvudbok.csv").write_bytes((b"\xef\xbb\xbf" if bom else b"") + data)
+    with pytest.raises(IngestError, match=r"huvudbok.csv, rad 7: tecken som inte är giltig UTF-8"):
+        ingest(raw, tmp_path / "processed", ["huvudbok"])

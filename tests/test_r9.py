@@ -232,7 +232,7 @@ def test_r9_jamforelse_table(config, data) -> None:
 def test_notes(config, data) -> None:
     notes = r9.missing_notes(data, config, [2023])
     abuse = next(n for n in notes if "(N35001)" in n)
-    assert "Södertälje (0181; Missing)" in abuse
+    assert "Södertälje (0181; uppgift saknas)" in abuse  # Kolada's status, in Swedish
     group = kolada.MunicipalityGroup(
         "G96092", "Resultatnätverket R9", tuple((c, "") for c in MEMBERS[1:])
     )

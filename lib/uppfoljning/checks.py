@@ -57,13 +57,15 @@ def check_sums(
     return f"{table_id}: summaraderna är summan av sina rader."
 
 
-def check_deviation(table_id: str, frame: pd.DataFrame, budget: str, outcome: str) -> str:
-    """avvikelse = budget − outcome on every row."""
-    diff = frame[budget] - frame[outcome] - frame["avvikelse"]
+def check_deviation(
+    table_id: str, frame: pd.DataFrame, budget: str, outcome: str, *, column: str = "avvikelse"
+) -> str:
+    """`column` (by default avvikelse) = budget − outcome on every row where both are known."""
+    diff = frame[budget] - frame[outcome] - frame[column]
     bad = frame.loc[diff.abs() > TOLERANCE_KR, "rad"].tolist()
     if bad:
-        _fail(table_id, f"avvikelse = {budget} − {outcome}", bad)
-    return f"{table_id}: avvikelse = {budget} − {outcome} på varje rad."
+        _fail(table_id, f"{column} = {budget} − {outcome}", bad)
+    return f"{table_id}: {column} = {budget} − {outcome} på varje rad."
 
 
 def check_cost_revenue(table_id: str, frame: pd.DataFrame, columns: list[str]) -> str:

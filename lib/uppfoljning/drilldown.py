@@ -70,7 +70,10 @@ def breakdown(
         out = out.merge(b, on=dims, how="outer").fillna({"utfall": 0.0, "budget": 0.0})
         out["avvikelse"] = out["budget"] - out["utfall"]
     total = out["utfall"].sum()
-    out["andel"] = 100 * out["utfall"] / total if total else float("nan")
+    # A share only means something when every part pulls the same way (all costs, say);
+    # a net of costs and revenues can be near zero and give shares of thousands of percent.
+    same_sign = (out["utfall"] >= 0).all() or (out["utfall"] <= 0).all()
+    out["andel"] = 100 * out["utfall"] / total if total and same_sign else float("nan")
     order = out["utfall"].abs().sort_values(ascending=False).index
     return out.loc[order].reset_index(drop=True)
 

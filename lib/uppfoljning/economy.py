@@ -83,6 +83,7 @@ class EconomyReport:
         overview_prev = (
             f"prognos {period_label(self.forecast_month)}" if self.closes_year else prev_label
         )
+        outlook = f"Utfall {self.year}" if self.closes_year else "Prognos"
         return {
             "ekonomi_oversikt": {
                 "rad": f"Belopp {self.unit}",
@@ -117,9 +118,9 @@ class EconomyReport:
                 "rad": f"Projekt, {self.unit}",
                 "utgifter": f"Redovisat utgifter {span}",
                 "inkomster": f"Redovisat inkomster {span}",
-                "prognos_utgifter": "Prognos utgifter",
-                "prognos_inkomster": "Prognos inkomster",
-                "prognos_netto": "Prognos netto",
+                "prognos_utgifter": f"{outlook} utgifter",
+                "prognos_inkomster": f"{outlook} inkomster",
+                "prognos_netto": f"{outlook} netto",
                 "ram": "Investeringsram",
                 "avvikelse": "Avvikelse",
             },
@@ -168,8 +169,6 @@ class EconomyReport:
                 f"Ingen helårsprognos för {self.year} är gjord senast {self.params.period} "
                 "(prognos-filen saknar prognosmanad för året)"
             )
-        if made != self.params.period:
-            self.notes.append(f"Helårsprognosen är gjord {made}.")
         return made
 
     @cached_property
@@ -252,9 +251,16 @@ class EconomyReport:
         f["avvikelse"] = f["budget"] - f["prognos"]
         f["avvikelse_foregaende"] = f["budget"] - f["prognos_foregaende"]
         f["forandring"] = f["prognos"] - f["prognos_foregaende"]
-        return _with_rad_first(
+        out = _with_rad_first(
             f, ["prognos_foregaende", "prognos", "forandring", "avvikelse_foregaende", "avvikelse"]
         )
+        self.quality.passed += [
+            checks.check_sums("prognosforandring", out, self.structure, ["prognos_foregaende"]),
+            checks.check_deviation(
+                "prognosforandring", out, "prognos", "prognos_foregaende", column="forandring"
+            ),
+        ]
+        return out
 
     # -- investments ------------------------------------------------------------------------
     @cached_property
@@ -296,13 +302,18 @@ class EconomyReport:
     def investments_table(self) -> pd.DataFrame:
         """`investeringar`: outcome January–month, forecast, frame and deviation per project.
 
-        Both `utgifter` and `inkomster` are positive amounts; net = expenditure − income.
+        Both `utgifter` and `inkomster` are positive amounts; net = expenditure − income. At
+        year end the "prognos" columns hold the year's outcome.
         """
         outcome, _ = self._investment_frames
         ytd = outcome[(outcome["ar"] == self.year) & (outcome["period"] <= self.params.period)]
         ytd = ytd.groupby("projekt", as_index=False)[["utgifter", "inkomster"]].sum()
         plan = self._investment_plan(None)
         f = plan.merge(ytd, on="projekt", how="outer").fillna(0.0)
+        if self.closes_year:
+            # The year is closed: its outcome replaces the forecast, as in the overview.
+            f["prognos_utgifter"] = f["utgifter"]
+            f["prognos_inkomster"] = f["inkomster"]
         f["prognos_netto"] = f["prognos_utgifter"] - f["prognos_inkomster"]
         f["avvikelse"] = f["ram"] - f["prognos_netto"]
         f = f.rename(columns={"projekt": "rad"}).sort_values("rad", key=_others_last)
@@ -369,6 +380,9 @@ class EconomyReport:
         ]
         f = pd.DataFrame(rows, index=pd.Index(["netto", "investeringar"], name="rad_id"))
         f[LEVEL] = "rad"
+        self.quality.passed.append(
+            checks.check_deviation("ekonomi_oversikt", f, "budget", "prognos")
+        )
         return f
 
     # -- text and chart data ----------------------------------------------------------------
@@ -381,7 +395,12 @@ class EconomyReport:
             self.overview_table(),
             previous_forecast_label=period_label(prev) if prev else None,
             year_end=self.closes_year,
+            areas=self.action_plan_config.areas if self.action_plan_config else None,
         )
+
+    def deviation_chart_title(self) -> str:
+        budget = "budget" if self.closes_year else "periodiserad budget"
+        return f"Avvikelse mot {budget} per verksamhet, {period_range_label(self.params.period)}"
 
     def deviation_chart_data(self) -> pd.DataFrame:
         t = self.period_table()
@@ -414,7 +433,7 @@ class EconomyReport:
             raise AssertionError(f"Avvikelse ≠ budget − utfall för {list(bad['rad'])}")
         return [
             f"Driftsammandragets total stämmer med huvudbokens summa januari–"
-            f"{period_label(self.params.period)} ({format_mnkr(ledger_total, suffix=True)}).",
+            f"{period_label(self.params.period)} ({self.amount(ledger_total)}).",
             "Avvikelse = budget − utfall på varje rad.",
         ]
 
@@ -462,8 +481,8 @@ class EconomyReport:
     def forecast_accuracy_headers(self, frame: pd.DataFrame) -> dict[str, str]:
         headers = {"rad": f"Verksamhet, {self.unit}", "utfall": f"Utfall {self.year}"}
         for col in frame.columns:
-            if col.startswith("avvikelse_"):
-                headers[col] = f"Prognos {period_label(col.removeprefix('avvikelse_'))} − utfall"
+            if col.startswith("prognosfel_"):
+                headers[col] = f"Prognos {period_label(col.removeprefix('prognosfel_'))} − utfall"
         return headers
 
     def budget_plan_table(self) -> pd.DataFrame:
@@ -478,7 +497,24 @@ class EconomyReport:
             kind = "plan" if version == "plan" else "budget"
             quantities[f"{kind}_{y}"] = self.ledger.budget_lines(int(y), version)
         frame = summarise(quantities, self.structure, warn=False).frame
-        return _with_rad_first(frame, list(quantities))
+        out = _with_rad_first(frame, list(quantities))
+        self.quality.passed.append(
+            checks.check_sums("budget_och_plan", out, self.structure, list(quantities))
+        )
+        return out
+
+    def budget_versions_table(self) -> pd.DataFrame | None:
+        """`budgetversioner`: the year's budget versions side by side (e.g. original → revised,
+        after a frame change during the year), or None with a single version."""
+        versions = self.ledger.budget_versions(self.year)
+        if len(versions) < 2 or self.params.budget_version not in versions:
+            return None
+        others = [v for v in versions if v != self.params.budget_version]
+        order = [*others, self.params.budget_version]
+        quantities = {f"budget_{v}": self.ledger.budget_lines(self.year, v) for v in order}
+        frame = summarise(quantities, self.structure, warn=False).frame
+        frame["forandring"] = frame[f"budget_{order[-1]}"] - frame[f"budget_{order[0]}"]
+        return _with_rad_first(frame, [*quantities, "forandring"])
 
     # -- notebook sections that depend on the period -----------------------------------------
     def year_end_section(self, ctx: ReportContext) -> list:
@@ -502,18 +538,44 @@ class EconomyReport:
         ]
 
     def budget_plan_section(self, ctx: ReportContext) -> list:
-        """Budget year and plan years, when the budget data hold later years."""
+        """Budget versions of the year, and the budget year beside later plan years."""
+        items: list = []
+        versions = self.budget_versions_table()
+        if versions is not None:
+            cols = [c for c in versions.columns if c.startswith("budget_")]
+            headers = {"rad": f"Verksamhet, {self.unit}", "forandring": "Förändring"} | {
+                c: f"Budget {self.year}, {c.removeprefix('budget_')}" for c in cols
+            }
+            total = versions[versions[LEVEL] == "total"].iloc[0]
+            items += [
+                Markdown(
+                    f"## Budget och plan\n\n### Budgetversioner {self.year}\n\nNämndens ram "
+                    f"har ändrats under året från {self.amount(total[cols[0]])} "
+                    f"({cols[0].removeprefix('budget_')}) till {self.amount(total[cols[-1]])} "
+                    f"({cols[-1].removeprefix('budget_')}), en förändring med "
+                    f"{self.amount(total['forandring'])}. Rapporten jämför mot versionen "
+                    f"*{self.params.budget_version}*."
+                ),
+                ctx.publish(
+                    "budgetversioner",
+                    versions,
+                    headers=headers,
+                    unit=self.unit,
+                    deviation_columns=(),
+                ),
+            ]
         frame = self.budget_plan_table()
         years = [c for c in frame.columns if c.startswith(("budget_", "plan_"))]
         if len(years) < 2:
-            return []
+            return items
         headers = {"rad": f"Verksamhet, {self.unit}"} | {
             c: f"{'Plan' if c.startswith('plan') else 'Budget'} {c.split('_')[1]}" for c in years
         }
+        heading = "### Budget och planår" if items else "## Budget och plan"
         return [
+            *items,
             Markdown(
-                "## Budget och plan\n\nBudgetåret och planåren enligt budgetversionerna i "
-                "budgetdata."
+                f"{heading}\n\nBudgetåret och planåren enligt budgetversionerna i budgetdata."
             ),
             ctx.publish("budget_och_plan", frame, headers=headers, unit=self.unit),
         ]
@@ -547,13 +609,19 @@ class EconomyReport:
 
     # -- action plan ------------------------------------------------------------------------
     @cached_property
-    def _action_plan(self) -> tuple[pd.DataFrame, pd.DataFrame] | None:
+    def action_plan_config(self) -> actionplan.ActionPlanConfig | None:
         if self.params.action_plan_file is None:
             return None
         known = {r.id for r in self.structure.rows} | {
             s.id for r in self.structure.rows for s in r.subrows
         }
-        config = actionplan.load_action_plan_config(self.params.action_plan_file, known)
+        return actionplan.load_action_plan_config(self.params.action_plan_file, known)
+
+    @cached_property
+    def _action_plan(self) -> tuple[pd.DataFrame, pd.DataFrame] | None:
+        config = self.action_plan_config
+        if config is None:
+            return None
         measures = actionplan.load_measures(self.data_dir, self.params.period)
         if measures.empty:
             return None

@@ -106,8 +106,9 @@ def _leaf_ids(structure: ReportStructure, row_id: str) -> set[str]:
 def forecast_accuracy(ledger: Ledger, structure: ReportStructure, year: int) -> pd.DataFrame:
     """Each forecast made during `year` against the final outcome, per row (kronor).
 
-    Columns: rad, utfall (final), then `avvikelse_<ÅÅÅÅ-MM>` = forecast − outcome for every
-    forecast month; positive means the forecast was too high.
+    Columns: rad, utfall (final), then `prognosfel_<ÅÅÅÅ-MM>` = forecast − outcome for every
+    forecast month; positive means the forecast was too high. (Not "avvikelse", which in these
+    reports always means budget − outcome.)
     """
     months = ledger.forecast_months(year)
     quantities = {"utfall": ledger.outcome_year(year)}
@@ -116,6 +117,6 @@ def forecast_accuracy(ledger: Ledger, structure: ReportStructure, year: int) -> 
     f = summarise(quantities, structure, warn=False).frame
     out = f[["rad", "utfall", LEVEL]].copy()
     for m in months:
-        out[f"avvikelse_{m}"] = f[m] - f["utfall"]
-    cols = ["rad", "utfall", *[f"avvikelse_{m}" for m in months], LEVEL]
+        out[f"prognosfel_{m}"] = f[m] - f["utfall"]
+    cols = ["rad", "utfall", *[f"prognosfel_{m}" for m in months], LEVEL]
     return out[cols]

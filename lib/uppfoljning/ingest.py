@@ -226,25 +226,50 @@ def sha256_of(path: Path) -> str:
 UTF8_BOM = b"\xef\xbb\xbf"
 
 
-def is_utf8(data: bytes, chunk: int = 1 << 24) -> bool:
-    """Whether `data` is valid UTF-8, checked chunk by chunk so a big export is never copied."""
+# UTF-8 encodings of å ä ö Å Ä Ö é: their presence means the file was written as UTF-8.
+_UTF8_SWEDISH = re.compile(rb"\xc3[\xa5\xa4\xb6\x85\x84\x96\xa9]")
+
+
+def first_invalid_utf8(data: bytes, chunk: int = 1 << 24) -> int | None:
+    """Offset of the first byte that is not valid UTF-8 (None if all is valid), checked chunk
+    by chunk so a big export is never copied."""
     decoder = codecs.getincrementaldecoder("utf-8")()
     view = memoryview(data)
+    start = 0
     try:
         for start in range(0, len(data), chunk):
             decoder.decode(view[start : start + chunk], final=False)
         decoder.decode(b"", final=True)
-    except UnicodeDecodeError:
-        return False
-    return True
+    except UnicodeDecodeError as exc:
+        # The decoder may hold back up to 3 bytes of an unfinished sequence from the chunk before.
+        return max(0, start + exc.start - len(decoder.getstate()[0]))
+    return None
+
+
+class EncodingProblem(ValueError):
+    """A file that is neither consistent UTF-8 nor Windows-1252; `line` is where it breaks."""
+
+    def __init__(self, line: int):
+        self.line = line
+        super().__init__(
+            f"rad {line}: tecken som inte är giltig UTF-8 i en fil som annars är UTF-8 "
+            "(blandad teckenkodning; spara om filen som UTF-8)"
+        )
 
 
 def utf8_bytes(data: bytes) -> bytes:
     """An export as UTF-8 bytes: UTF-8 (BOM or not) as it is, else Windows-1252 (what Excel
-    writes) transcoded."""
-    if data.startswith(UTF8_BOM):
+    writes) transcoded. A file with a BOM, or with UTF-8 å/ä/ö, that still has invalid bytes is
+    a damaged export: refused with its line number rather than silently garbled."""
+    bom = data.startswith(UTF8_BOM)
+    if bom:
         data = data[len(UTF8_BOM) :]
-    return data if is_utf8(data) else data.decode("cp1252").encode("utf-8")
+    bad = first_invalid_utf8(data)
+    if bad is None:
+        return data
+    if bom or _UTF8_SWEDISH.search(data):
+        raise EncodingProblem(data.count(b"\n", 0, bad) + 1)
+    return data.decode("cp1252").encode("utf-8")
 
 
 def sniff_delimiter(header_line: str) -> str:
@@ -276,7 +301,11 @@ class RawTable:
 
 
 def _read_csv(path: Path, problems: list[str]) -> RawTable | None:
-    data = utf8_bytes(path.read_bytes())
+    try:
+        data = utf8_bytes(path.read_bytes())
+    except EncodingProblem as exc:
+        problems.append(f"{path.name}, {exc}")
+        return None
     first_line = data.split(b"\n", 1)[0].rstrip(b"\r").decode("utf-8")
     if not first_line.strip():
         problems.append(f"{path.name}, rad 1: rubrikraden saknas (filen är tom eller börjar tom)")

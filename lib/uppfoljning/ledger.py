@@ -29,6 +29,7 @@ from .config import (
     ReportStructure,
     parse_period,
 )
+from .formatting import format_number
 
 CODES = ["verksamhet", "ansvar", "konto"]
 LEVEL = "_niva"  # row kind for display: rad | summa | total | varav; never exported
@@ -170,8 +171,9 @@ def summarise(
         total = unclassified["belopp"].abs().sum()
         codes = ", ".join(sorted(set(unclassified["verksamhet"].astype(str)))[:8])
         warnings.warn(
-            f"{len(unclassified)} kodkombinationer ({total:,.0f} kr) matchar ingen rad i "
-            f"{structure.path.name} och visas som {UNCLASSIFIED_LABEL!r} (verksamhet {codes})",
+            f"{len(unclassified)} kodkombinationer ({format_number(total, 0)} kr) matchar ingen "
+            f"rad i {structure.path.name} och visas som {UNCLASSIFIED_LABEL!r} "
+            f"(verksamhet {codes})",
             ClassificationWarning,
             stacklevel=2,
         )

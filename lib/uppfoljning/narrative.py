@@ -20,7 +20,8 @@ def _result_word(deviation: float) -> str:
 
 
 def _short_label(label: str) -> str:
-    """`569 - Barn och ungdomsvård` → `Barn och ungdomsvård (569)`."""
+    """`569 - Barn och ungdomsvård` → `Barn och ungdomsvård (569)`; `varav X` → `X`."""
+    label = label.removeprefix("varav ")
     code, sep, name = label.partition(" - ")
     return f"{name} ({code})" if sep and code.isdigit() else label
 
@@ -39,6 +40,7 @@ def economy_commentary(
     previous_forecast_label: str | None = None,
     top: int = 3,
     year_end: bool = False,
+    areas: dict[str, tuple[str, ...]] | None = None,
 ) -> str:
     """A Markdown draft of the economy commentary for `period`."""
     total = period_table[period_table[LEVEL] == "total"].iloc[0]
@@ -50,7 +52,7 @@ def economy_commentary(
     dev = total["avvikelse"]
     parts.append(
         f"Resultatet per {period_end_text(period)} visar {_result_word(dev)} på "
-        f"{format_mnkr(dev, suffix=True)} mot periodiserad budget "
+        f"{format_mnkr(dev, suffix=True)} mot {'budget' if year_end else 'periodiserad budget'} "
         f"(redovisat {format_mnkr(total['utfall'], suffix=True)}, "
         f"budget {format_mnkr(total['budget'], suffix=True)})."
     )
@@ -108,6 +110,17 @@ def economy_commentary(
         parts.append(
             f"Nämndens egna enheter (egen regi) avviker med "
             f"{format_mnkr(o['avvikelse'], sign=True, suffix=True)} mot budget, varav {items}."
+        )
+
+    for area, row_ids in (areas or {}).items():
+        present = [r for r in row_ids if r in period_table.index]
+        if len(present) < 2:  # an area of one row is already named above
+            continue
+        parts_text = " och ".join(_short_label(period_table.loc[r, "rad"]) for r in present)
+        dev_area = period_table.loc[present, "avvikelse"].sum()
+        parts.append(
+            f"Verksamhetsområde {area} ({parts_text}) har sammantaget en avvikelse på "
+            f"{format_mnkr(dev_area, sign=True, suffix=True)} mot budget."
         )
 
     last = total["utfall_foregaende_ar"]

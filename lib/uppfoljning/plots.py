@@ -118,7 +118,7 @@ def _month_ticks(ax, periods: list[str]) -> None:
     )
 
 
-def cumulative_vs_budget(frame: pd.DataFrame, *, title: str = "") -> Figure:
+def cumulative_vs_budget(frame: pd.DataFrame, *, title: str = "", unit: str = "mnkr") -> Figure:
     """Small multiples: cumulative outcome (line) against periodised budget (dashed) per row."""
     rows = list(dict.fromkeys(frame["rad"]))
     apply_style()
@@ -133,7 +133,8 @@ def cumulative_vs_budget(frame: pd.DataFrame, *, title: str = "") -> Figure:
         ax.plot(x, part["budget_ack"], linestyle="--", color=PALETTE[4], label="Budget")
         ax.plot(x, part["utfall_ack"], color=PALETTE[0], linewidth=2, label="Utfall")
         _month_ticks(ax, periods)
-        ax.yaxis.set_major_formatter(mnkr_axis(0))
+        ax.yaxis.set_major_formatter(amount_axis(unit, 0))
+        ax.set_ylabel(f"{unit}, ackumulerat", fontsize=8)
         ax.set_title(rad, fontsize=9)
     for ax in axes[len(rows) :]:
         ax.set_visible(False)
@@ -144,19 +145,25 @@ def cumulative_vs_budget(frame: pd.DataFrame, *, title: str = "") -> Figure:
     return fig
 
 
-def rolling_lines(frame: pd.DataFrame, *, value: str = "r12", title: str = "") -> Figure:
-    """One line per row of a rolling 12-month series (mnkr)."""
+def rolling_lines(
+    frame: pd.DataFrame, *, value: str = "r12", title: str = "", unit: str = "mnkr"
+) -> Figure:
+    """One line per row of a rolling 12-month series."""
     fig, ax = _figure()
     periods = sorted(frame["period"].unique())
     for rad, part in frame.groupby("rad", sort=False):
         part = part.set_index("period").reindex(periods)
         ax.plot(range(len(periods)), part[value], label=rad, linewidth=1.8)
-    ax.set_xticks(range(len(periods)))
+    # A label every few months keeps two or more years readable.
+    step = max(1, (len(periods) + 11) // 12)
+    ticks = [i for i in range(len(periods)) if (len(periods) - 1 - i) % step == 0]
+    ax.set_xticks(ticks)
     ax.set_xticklabels(
-        [f"{SWEDISH_MONTHS_SHORT[int(p[5:7]) - 1]}\n{p[:4]}" for p in periods], fontsize=8
+        [f"{SWEDISH_MONTHS_SHORT[int(periods[i][5:7]) - 1]}\n{periods[i][:4]}" for i in ticks],
+        fontsize=8,
     )
-    ax.yaxis.set_major_formatter(mnkr_axis(0))
-    ax.set_ylabel("mnkr, rullande 12 månader")
+    ax.yaxis.set_major_formatter(amount_axis(unit, 0))
+    ax.set_ylabel(f"{unit}, rullande 12 månader")
     ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.0, 1.0))
     ax.set_title(title)
     fig.tight_layout()

@@ -497,6 +497,15 @@ def membership_differences(config: R9Config, group: kolada.MunicipalityGroup | N
     return notes
 
 
+# Kolada's status codes for a missing value, in the report's language.
+KOLADA_STATUS_SV = {
+    "Missing": "uppgift saknas",
+    "Confidential": "sekretess",
+    "Not applicable": "ej tillämpligt",
+    "NA": "ej tillämpligt",
+}
+
+
 def missing_notes(data: pd.DataFrame, config: R9Config, years: Iterable[int]) -> list[str]:
     """Swedish notes on values Kolada lacks, per KPI and year, with Kolada's status."""
     codes = config.comparison_codes + ([config.group.kolada_id] if config.group.kolada_id else [])
@@ -511,8 +520,8 @@ def missing_notes(data: pd.DataFrame, config: R9Config, years: Iterable[int]) ->
                 if key not in total.index:
                     lacking.append(f"{names.get(code, code)} ({code})")
                 elif math.isnan(total.at[key, "value"]):
-                    status = total.at[key, "status"] or "ingen status"
-                    lacking.append(f"{names.get(code, code)} ({code}; {status})")
+                    status = KOLADA_STATUS_SV.get(total.at[key, "status"], total.at[key, "status"])
+                    lacking.append(f"{names.get(code, code)} ({code}; {status or 'ingen status'})")
             if lacking:
                 notes.append(
                     f"Kolada saknar värde för {k.label} ({k.id}) år {year}: "

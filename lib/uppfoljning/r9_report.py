@@ -933,15 +933,15 @@ class R9Report:
             part = recent[recent["kpi"] == kpi]
             met_years = int((part["status"] == r9.GOAL_MET).sum())
             how_often = (
-                f"alla de {len(part)} senaste åren"
+                f"har varit uppfyllt alla de {len(part)} senaste åren"
                 if met_years == len(part)
-                else f"inget av de {len(part)} senaste åren"
+                else f"har inte varit uppfyllt något av de {len(part)} senaste åren"
                 if met_years == 0
-                else f"{met_years} av de {len(part)} senaste åren"
+                else f"har varit uppfyllt {met_years} av de {len(part)} senaste åren"
             )
             lines.append(
                 f"- **{self.label(kpi)}** ({kpi}): {self._gap_sentence(kpi, year)} "
-                f"Målet har varit uppfyllt {how_often}."
+                f"Målet {how_often}."
             )
         return "\n".join(lines)
 
