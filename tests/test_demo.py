@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import csv
 import io
-import time
 from collections.abc import Mapping
 from decimal import ROUND_HALF_UP, Decimal
 from importlib.resources import files
@@ -168,9 +167,7 @@ def assert_reproduces(actual_ore: int, published_mnkr: str, what: str, tol: Deci
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory: pytest.TempPathFactory) -> dict:
     out = tmp_path_factory.mktemp("demo")
-    start = time.perf_counter()
     paths = write_demo_data(out)
-    elapsed = time.perf_counter() - start
     ledger23 = read_ledger(out / "huvudbok_2023.csv")
     ledger24 = read_ledger(out / "huvudbok_2024.csv")
     budget = read_budget(out / "budget_2024.xlsx")
@@ -189,7 +186,6 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> dict:
     return {
         "dir": out,
         "paths": paths,
-        "elapsed": elapsed,
         "ledger23": ledger23,
         "ledger24": ledger24,
         "budget": budget,
@@ -201,10 +197,9 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> dict:
 # ---------------------------------------------------------------- published tables
 
 
-def test_writes_expected_files_quickly(demo: dict) -> None:
+def test_writes_expected_files(demo: dict) -> None:
     assert [p.name for p in demo["paths"]] == EXPECTED_FILES
     assert all(p.parent == demo["dir"] and p.stat().st_size > 0 for p in demo["paths"])
-    assert demo["elapsed"] < 10
     note = (demo["dir"] / "DEMODATA.txt").read_text("utf-8")
     assert "demodata" in note.lower() and "augusti 2024" in note
 

@@ -36,9 +36,16 @@ def test_environment_yml_mirrors_pyproject():
     assert conda == expected
 
 
-def test_notebooks_exist():
-    assert [p.stem for p in NOTEBOOKS] == sorted(p.stem for p in NOTEBOOKS)
-    assert "ekonomi" in [p.stem for p in NOTEBOOKS]
+def test_the_four_notebooks_exist_and_every_period_file_names_existing_ones():
+    assert [p.stem for p in NOTEBOOKS] == [
+        "ekonomi",
+        "hvb_placeringar",
+        "r9_jamforelser",
+        "volymer",
+    ]
+    for period_file in (ROOT / "params").glob("20*.yaml"):
+        listed = yaml.safe_load(period_file.read_text(encoding="utf-8"))["rapporter"]
+        assert set(listed) <= {p.stem for p in NOTEBOOKS}, period_file.name
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)

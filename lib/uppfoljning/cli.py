@@ -13,6 +13,7 @@ import warnings
 from pathlib import Path
 
 from .config import ParamsError, latest_period, load_period_params, project_root
+from .formatting import format_number
 from .ingest import SCHEMAS, IngestError, ingest
 
 
@@ -103,7 +104,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         print(str(exc), file=sys.stderr)
         return 1
     seconds = time.perf_counter() - started
-    print(f"\nKlart på {seconds:.1f} s: {summary.report_dir}")
+    print(f"\nKlart på {format_number(seconds, 1)} s: {summary.report_dir}")
     for line in summary.describe() if hasattr(summary, "describe") else []:
         print(f"  {line}")
     return 0

@@ -517,6 +517,26 @@ class EconomyReport:
         return _with_rad_first(frame, [*quantities, "forandring"])
 
     # -- notebook sections that depend on the period -----------------------------------------
+    def forecast_comparison_section(self, ctx: ReportContext) -> list:
+        """The controllers' forecast beside computed ones; nothing once the year is closed."""
+        if self.closes_year:
+            return []
+        return [
+            Markdown(
+                "### Framräknade prognoser\n\nEkonomernas prognos bredvid två framräknade: en "
+                "linjär uppräkning av utfallet hittills och en säsongsprognos som utgår från hur "
+                "utfallet brukar fördela sig över året. Stora skillnader är värda en extra titt."
+            ),
+            ctx.publish(
+                "prognosjamforelse",
+                self.forecast_comparison_table(),
+                headers=self.headers("prognosjamforelse"),
+                unit=self.unit,
+                deviation_columns=(),
+            ),
+            Markdown(self.computed_forecast.describe()),
+        ]
+
     def year_end_section(self, ctx: ReportContext) -> list:
         """Forecast accuracy for the year-end report (period ÅÅÅÅ-12); empty otherwise."""
         if not self.params.is_year_end or not self.ledger.forecast_months(self.year):
