@@ -1,4 +1,5 @@
-"""Tests for uppfoljning.runner: layout, HTML pages, determinism, atomic replacement, parallelism.
+"""Tests for uppfoljning.runner: layout, HTML pages, determinism, atomic replacement, parallelism,
+re-running some notebooks (``keep_others``).
 
 The fixture notebooks in fixtures/notebooks/ are tiny: they write one table and one or two
 headlines, display a DataFrame (alfa also a small chart) and raise on purpose when a file
@@ -24,6 +25,7 @@ from openpyxl import load_workbook
 from uppfoljning.runner import (
     NotebookFailed,
     ReportLocked,
+    ReportOutputError,
     RunSummary,
     export_html,
     period_label,
@@ -48,11 +50,20 @@ class Run:
     messages: list[str]
 
 
-def _run(root: Path, out_dir: Path, data_dir: Path, messages: list[str] | None = None):
+def _run(
+    root: Path,
+    out_dir: Path,
+    data_dir: Path,
+    messages: list[str] | None = None,
+    *,
+    notebooks: list[str] = NAMES,
+    keep_others: bool = False,
+    notebooks_dir: Path = FIXTURES,
+) -> RunSummary:
     return run_report(
         PERIOD,
-        notebooks=NAMES,
-        notebooks_dir=FIXTURES,
+        notebooks=notebooks,
+        notebooks_dir=notebooks_dir,
         params_file=root / "params.yaml",
         data_dir=data_dir,
         out_dir=out_dir,
@@ -60,7 +71,19 @@ def _run(root: Path, out_dir: Path, data_dir: Path, messages: list[str] | None =
         jobs=2,
         kernel_name="python3",
         progress=(messages.append if messages is not None else lambda _: None),
+        keep_others=keep_others,
     )
+
+
+def _project(first: Run, tmp_path: Path) -> Path:
+    """A fresh project dir (params.yaml, empty data/) next to which a test writes reports/."""
+    shutil.copy(first.root / "params.yaml", tmp_path / "params.yaml")
+    (tmp_path / "data").mkdir()
+    return tmp_path / "data"
+
+
+def _manifest(report: Path) -> dict:
+    return json.loads((report / "manifest.json").read_text(encoding="utf-8"))
 
 
 def _snapshot(directory: Path) -> dict[str, bytes]:
@@ -163,6 +186,7 @@ def test_report_layout_summary_and_manifest(first: Run) -> None:
     assert set(summary.durations) == set(NAMES)
     assert all(d > 0 for d in summary.durations.values())
     assert summary.xlsx.is_file() and summary.index_html.is_file()
+    assert summary.kept == ()
 
     manifest = json.loads((report / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["period"] == PERIOD
@@ -175,6 +199,13 @@ def test_report_layout_summary_and_manifest(first: Run) -> None:
     }
     assert {"python", "pandas", "papermill", "nbconvert", "nbformat"} <= set(manifest["versions"])
     assert [n["name"] for n in manifest["notebooks"]] == NAMES
+    assert manifest["jobs"] == 2
+    written = {n["name"]: (n["tables"], n["headlines"]) for n in manifest["notebooks"]}
+    assert written == {
+        "alfa": (["alfa_ekonomi"], ["avvikelse", "netto"]),
+        "beta": (["beta_volymer"], ["brukare"]),
+    }
+    assert not any(n["from_previous_run"] for n in manifest["notebooks"])
     assert manifest["tables"] == ["tables/alfa_ekonomi.csv", "tables/beta_volymer.csv"]
     assert manifest["html"] == ["index.html", "alfa.html", "beta.html"]
     assert manifest["started"] <= manifest["finished"]
@@ -192,9 +223,12 @@ def test_report_layout_summary_and_manifest(first: Run) -> None:
 
 
 def test_notebooks_run_in_parallel(first: Run) -> None:
-    manifest = json.loads(first.summary.manifest.read_text(encoding="utf-8"))
-    spans = [(n["started"], n["finished"]) for n in manifest["notebooks"]]
-    assert max(s for s, _ in spans) < min(f for _, f in spans), spans
+    """With jobs=2 both notebooks are started before either is collected (no clock involved)."""
+    assert _manifest(first.out_dir / PERIOD)["jobs"] == 2
+    started = [i for i, m in enumerate(first.messages) if m.startswith("startar ")]
+    finished = [i for i, m in enumerate(first.messages) if m.startswith(("klar ", "FEL i "))]
+    assert len(started) == len(finished) == 2
+    assert max(started) < min(finished), first.messages
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -338,6 +372,8 @@ def test_failed_run_leaves_previous_report_untouched(first: Run, tmp_path: Path)
         _run(tmp_path, out_dir, data_dir, messages)
     error = caught.value
     assert error.notebook == "beta" and len(error.failures) == 1
+    assert error.previous_report == out_dir / PERIOD
+    assert "Den tidigare rapporten för perioden" in str(error) and "är orörd" in str(error)
     assert (error.ename, error.evalue) == ("RuntimeError", "Avsiktligt fel i beta")
     assert error.cell_index == 3 and error.execution_count == 3
     assert error.cell_first_line == "from pathlib import Path"
@@ -379,6 +415,149 @@ def test_failed_run_leaves_previous_report_untouched(first: Run, tmp_path: Path)
     assert _deterministic(summary.report_dir) == _deterministic(first.out_dir / PERIOD)
     assert _snapshot(out_dir / PERIOD) != before  # new manifest and executed notebooks
     assert sorted(p.name for p in out_dir.iterdir()) == [f".{PERIOD}.lock", PERIOD]
+
+
+def test_only_rerun_keeps_the_other_notebooks(first: Run, tmp_path: Path) -> None:
+    data_dir = _project(first, tmp_path)
+    out_dir = tmp_path / "reports"
+    report = out_dir / PERIOD
+    shutil.copytree(first.out_dir / PERIOD, report)
+    # What beta wrote last time but no longer writes goes; nothing of alfa's is touched.
+    (report / "tables" / "beta_gammal.csv").write_text("rad,x\nA,1\n", encoding="utf-8")
+    (report / "headlines" / "gammal.json").write_text("{}", encoding="utf-8")
+    manifest = _manifest(report)
+    manifest["notebooks"][1]["tables"].append("beta_gammal")
+    manifest["notebooks"][1]["headlines"].append("gammal")
+    (report / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    alfa_before = {
+        k: v for k, v in _snapshot(report).items() if "alfa" in k or k.startswith("headlines/")
+    }
+
+    messages: list[str] = []
+    summary = _run(tmp_path, out_dir, data_dir, messages, notebooks=["beta"], keep_others=True)
+    assert "startar beta" in messages and "startar alfa" not in messages
+    assert "Behåller alfa från den tidigare rapporten." in messages
+    # Pages, tables, headlines, workbook and start page: byte-identical to a full run.
+    assert _deterministic(report) == _deterministic(first.out_dir / PERIOD)
+    assert len(_deterministic(report)) == 9
+    after = _snapshot(report)
+    assert {k: after[k] for k in alfa_before if k in after} == {
+        k: v for k, v in alfa_before.items() if k != "headlines/gammal.json"
+    }
+    assert "headlines/gammal.json" not in after and "tables/beta_gammal.csv" not in after
+    assert set(after) == set(_snapshot(first.out_dir / PERIOD))
+
+    assert summary.kept == ("alfa",)
+    assert set(summary.durations) == {"beta"}
+    assert summary.titles == first.summary.titles
+    assert summary.html_files == {n: report / f"{n}.html" for n in NAMES}
+    assert summary.table_ids == first.summary.table_ids
+    assert summary.headline_keys == first.summary.headline_keys
+    new = _manifest(report)
+    alfa, beta = new["notebooks"]
+    assert alfa == {**manifest["notebooks"][0], "from_previous_run": True}
+    assert beta["name"] == "beta" and beta["from_previous_run"] is False
+    assert (beta["tables"], beta["headlines"]) == (["beta_volymer"], ["brukare"])
+    full = _manifest(first.out_dir / PERIOD)
+    for key in ("tables", "html", "headlines", "xlsx", "notebook_parameters"):
+        assert new[key] == full[key], key
+    assert new["jobs"] == 1
+
+    # A failing --only run leaves the whole report as it was.
+    (data_dir / "fel_beta").touch()
+    before = _snapshot(report)
+    with pytest.raises(NotebookFailed) as caught:
+        _run(tmp_path, out_dir, data_dir, notebooks=["beta"], keep_others=True)
+    assert caught.value.previous_report == report
+    assert _snapshot(report) == before
+    failed_dir = out_dir / f"{PERIOD}-misslyckad"
+    assert sorted(p.name for p in failed_dir.iterdir()) == [
+        "beta.ipynb",
+        "beta.logg.txt",
+        "fel.txt",
+    ]
+    assert sorted(p.name for p in out_dir.iterdir()) == [
+        f".{PERIOD}.lock",
+        PERIOD,
+        f"{PERIOD}-misslyckad",
+    ]
+
+
+def test_only_rerun_after_older_manifest_overwrites_same_names(first: Run, tmp_path: Path) -> None:
+    """Without per-notebook tables/headlines in the manifest only the page and notebook go."""
+    data_dir = _project(first, tmp_path)
+    out_dir = tmp_path / "reports"
+    report = out_dir / PERIOD
+    shutil.copytree(first.out_dir / PERIOD, report)
+    manifest = _manifest(report)
+    for entry in manifest["notebooks"]:
+        del entry["tables"], entry["headlines"], entry["from_previous_run"]
+    (report / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    (report / "tables" / "beta_volymer.csv").write_text("rad,x\nGammal,1\n", encoding="utf-8")
+    (report / "tables" / "beta_gammal.csv").write_text("rad,x\nA,1\n", encoding="utf-8")
+    (report / "beta.html").write_text("gammal", encoding="utf-8")
+
+    summary = _run(tmp_path, out_dir, data_dir, notebooks=["beta"], keep_others=True)
+    assert summary.kept == ("alfa",)
+    assert summary.table_ids == ("alfa_ekonomi", "beta_gammal", "beta_volymer")
+    expected = _deterministic(first.out_dir / PERIOD)
+    got = _deterministic(report)
+    assert got.pop("tables/beta_gammal.csv") == b"rad,x\nA,1\n"
+    for name in ("index.html", f"uppfoljning_{PERIOD}.xlsx"):  # they list beta_gammal too
+        got.pop(name), expected.pop(name)
+    assert got == expected
+    alfa, beta = _manifest(report)["notebooks"]
+    assert alfa["from_previous_run"] is True and "tables" not in alfa
+    assert beta["tables"] == ["beta_volymer"] and beta["from_previous_run"] is False
+
+
+def test_only_runs_without_previous_report(first: Run, tmp_path: Path) -> None:
+    data_dir = _project(first, tmp_path)
+    out_dir = tmp_path / "reports"
+    (data_dir / "fel_alfa").touch()
+    with pytest.raises(NotebookFailed) as caught:
+        _run(tmp_path, out_dir, data_dir, notebooks=["alfa"], keep_others=True)
+    error = caught.value
+    assert error.previous_report is None
+    assert "ingen rapport sedan tidigare" in str(error) and "orörd" not in str(error)
+    assert "ingen rapport sedan tidigare" in (error.failed_dir / "fel.txt").read_text("utf-8")
+    assert not (out_dir / PERIOD).exists()
+
+    # Notebook by notebook, the report grows to what a full run gives.
+    (data_dir / "fel_alfa").unlink()
+    summary = _run(tmp_path, out_dir, data_dir, notebooks=["alfa"], keep_others=True)
+    assert summary.kept == () and summary.table_ids == ("alfa_ekonomi",)
+    assert '<a href="beta.html">' not in summary.index_html.read_text(encoding="utf-8")
+    summary = _run(tmp_path, out_dir, data_dir, notebooks=["beta"], keep_others=True)
+    assert summary.kept == ("alfa",)
+    assert _deterministic(out_dir / PERIOD) == _deterministic(first.out_dir / PERIOD)
+    assert not (out_dir / f"{PERIOD}-misslyckad").exists()
+
+
+def test_table_written_by_two_notebooks_is_refused(first: Run, tmp_path: Path) -> None:
+    data_dir = _project(first, tmp_path)
+    notebooks_dir = tmp_path / "notebooks"
+    notebooks_dir.mkdir()
+    for name in ("alfa", "gamma"):  # gamma is a copy of alfa: same table and headlines
+        shutil.copy(FIXTURES / "alfa.ipynb", notebooks_dir / f"{name}.ipynb")
+    out_dir = tmp_path / "reports"
+    with pytest.raises(ReportOutputError, match="alfa_ekonomi skrivs av både alfa och gamma"):
+        _run(tmp_path, out_dir, data_dir, notebooks=["alfa", "gamma"], notebooks_dir=notebooks_dir)
+    assert sorted(p.name for p in out_dir.iterdir()) == [f".{PERIOD}.lock"]
+
+    # Also against a notebook kept from the previous report.
+    shutil.copytree(first.out_dir / PERIOD, out_dir / PERIOD)
+    before = _snapshot(out_dir / PERIOD)
+    with pytest.raises(ReportOutputError, match="skrivs av både alfa och gamma"):
+        _run(
+            tmp_path,
+            out_dir,
+            data_dir,
+            notebooks=["gamma"],
+            keep_others=True,
+            notebooks_dir=notebooks_dir,
+        )
+    assert _snapshot(out_dir / PERIOD) == before
 
 
 @pytest.mark.skipif(os.name != "posix", reason="the period lock uses fcntl")

@@ -65,7 +65,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from .runner import NotebookFailed, run_report
+    from .runner import NotebookFailed, ReportError, run_report
 
     started = time.perf_counter()
     root, raw, processed = _paths(args)
@@ -98,15 +98,22 @@ def cmd_run(args: argparse.Namespace) -> int:
             out_dir=out,
             manifest_extra=extra,
             jobs=args.jobs,
+            keep_others=bool(args.only),  # --only refreshes some notebooks, keeps the rest
         )
     except NotebookFailed as exc:
-        print(f"\nKörningen misslyckades; den tidigare rapporten i {out / args.period} är orörd.")
+        if exc.previous_report is not None:
+            previous = exc.previous_report
+            print(f"\nKörningen misslyckades; den tidigare rapporten i {previous} är orörd.")
+        else:
+            print("\nKörningen misslyckades; ingen rapport publicerades.")
         print(str(exc), file=sys.stderr)
         return 1
+    except ReportError as exc:
+        print(f"Fel: {exc}", file=sys.stderr)
+        return 1
     seconds = time.perf_counter() - started
-    print(f"\nKlart på {format_number(seconds, 1)} s: {summary.report_dir}")
-    for line in summary.describe() if hasattr(summary, "describe") else []:
-        print(f"  {line}")
+    kept = f" ({', '.join(summary.kept)} från föregående körning)" if summary.kept else ""
+    print(f"\nKlart på {format_number(seconds, 1)} s{kept}: {summary.report_dir}")
     return 0
 
 

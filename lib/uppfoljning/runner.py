@@ -7,11 +7,23 @@ failed run leaves the previous report of the period untouched.
 
 Every notebook receives four parameters (tag a cell ``parameters`` to declare defaults):
 ``period`` ("2024-08"), ``params_file``, ``data_dir`` and ``output_dir`` (absolute paths, as str).
-A notebook writes its outputs into ``output_dir``:
+A notebook writes its outputs into ``output_dir``, and nothing else there:
 
 - ``tables/<table_id>.csv``: UTF-8, comma separated, decimal point, first column ``rad``;
 - ``headlines/<key>.json``: ``{"key", "label", "text", "section", "order"}``, where ``text`` is
   already formatted for readers ("1 880,9 mnkr") and ``order`` (int) sorts within ``section``.
+
+Each notebook gets an ``output_dir`` of its own, so the runner knows which notebook wrote which
+table and headline (recorded per notebook in the manifest). A table id or headline key written
+by two notebooks is an error, as is any other file in ``output_dir``.
+
+``run_report(..., keep_others=True)`` re-runs only some of the period's notebooks (``uppfoljning
+run PERIOD --only NAME``): the new report starts from the previous one, minus the re-run
+notebooks' page, executed notebook and the tables and headlines they wrote last time; the
+workbook, start page and manifest are then rebuilt from everything present. Notebooks taken over
+keep their manifest entry (title, duration, times), marked ``"from_previous_run": true``. A
+previous manifest without per-notebook ``tables``/``headlines`` (older runner) only loses the
+re-run notebooks' own files; their new tables and headlines overwrite those with the same name.
 
 Output layout, for ``out_dir=reports`` and period 2024-08::
 
@@ -23,7 +35,8 @@ Output layout, for ``out_dir=reports`` and period 2024-08::
         tables/<table_id>.csv        the tables exactly as the notebooks wrote them
         headlines/<key>.json         the headline figures exactly as the notebooks wrote them
         executed/<notebook>.ipynb    executed notebooks, with code and papermill metadata
-        manifest.json                period, parameters, inputs, package versions, durations,
+        manifest.json                period, parameters, inputs, package versions, parallel
+                                     jobs, per notebook title, tables, headlines, durations and
                                      start/finish times (the only place the run time is recorded)
       2024-08-misslyckad/            only after a failed run: the failed executed notebooks
         <notebook>.ipynb             (error cell marked by papermill), <notebook>.logg.txt with
@@ -35,8 +48,10 @@ Output layout, for ``out_dir=reports`` and period 2024-08::
 While running, the report is built in ``reports/.2024-08.tmp-<pid>/`` (same file system) and
 swapped in by renaming; the old report is renamed to ``.2024-08.old-<pid>`` and deleted after the
 swap. Leftovers of an interrupted run are cleaned up (or restored) by the next run of the period.
-The notebooks therefore see that staging directory as ``output_dir``; it is also what the
-injected-parameters cell of ``executed/<notebook>.ipynb`` shows. Each notebook runs in a fresh
+The notebooks therefore see ``.2024-08.tmp-<pid>/utdata/<notebook>/`` as ``output_dir`` (its
+``tables/`` and ``headlines/`` are moved into the report after the run; the manifest records
+``output_dir`` as "."); it is also what the injected-parameters cell of
+``executed/<notebook>.ipynb`` shows. Each notebook runs in a fresh
 Python process (``sys.executable``, so the same environment and installed ``uppfoljning`` as the
 runner); its kernel runs with ``notebooks_dir`` as working directory.
 
@@ -170,13 +185,21 @@ class NotebookFailed(ReportError):
 
     ``failures`` lists every failed notebook; the attributes of the first failure are also
     available directly (``notebook``, ``cell_index``, ``ename`` ...) for the common single case.
+    ``previous_report`` is the period's published report, untouched, or None when the period had
+    no report yet (then nothing was published).
     """
 
-    def __init__(self, failures: Sequence[NotebookFailure], failed_dir: Path | None = None):
+    def __init__(
+        self,
+        failures: Sequence[NotebookFailure],
+        failed_dir: Path | None = None,
+        previous_report: Path | None = None,
+    ):
         if not failures:
             raise ValueError("NotebookFailed needs at least one failure")
         self.failures = tuple(failures)
         self.failed_dir = failed_dir
+        self.previous_report = previous_report
         first = self.failures[0]
         self.notebook = first.notebook
         self.cell_index = first.cell_index
@@ -187,7 +210,10 @@ class NotebookFailed(ReportError):
         self.kept_notebook = first.kept_notebook
         names = ", ".join(f.notebook for f in self.failures)
         head = f"{len(self.failures)} av rapportens notebooks misslyckades ({names}). "
-        head += "Den tidigare rapporten för perioden är orörd."
+        if previous_report is not None:
+            head += f"Den tidigare rapporten för perioden ({previous_report}) är orörd."
+        else:
+            head += "Perioden hade ingen rapport sedan tidigare, och ingen rapport publicerades."
         super().__init__("\n".join([head, *(f.describe() for f in self.failures)]))
 
 
@@ -196,7 +222,12 @@ class NotebookFailed(ReportError):
 
 @dataclass(frozen=True)
 class RunSummary:
-    """What a successful run produced; paths point into the published report directory."""
+    """What a successful run produced; paths point into the published report directory.
+
+    ``durations`` covers the notebooks run now; ``titles`` and ``html_files`` every notebook in
+    the report; ``kept`` names the notebooks taken over unchanged from the previous report
+    (``keep_others=True``), in report order.
+    """
 
     period: str
     report_dir: Path
@@ -208,6 +239,7 @@ class RunSummary:
     xlsx: Path
     manifest: Path
     headline_keys: tuple[str, ...] = ()
+    kept: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -250,10 +282,6 @@ def period_label(period: str) -> str:
 def _check_period(period: str) -> None:
     if not isinstance(period, str) or not _PERIOD_RE.fullmatch(period):
         raise ValueError(f"Ogiltig period {period!r}: använd formen ÅÅÅÅ-MM, t.ex. 2024-08.")
-
-
-def _seconds(value: float) -> str:
-    return f"{value:.1f}".replace(".", ",")
 
 
 def _now() -> str:
@@ -826,11 +854,11 @@ def _execute_all(
                     }
                 results[name] = result
                 if result.ok:
-                    progress(f"klar {name} ({_seconds(result.duration)} s)")
+                    progress(f"klar {name} ({formatting.format_number(result.duration, 1)} s)")
                 else:
                     f = result.failure
                     progress(
-                        f"FEL i {name} ({_seconds(result.duration)} s): "
+                        f"FEL i {name} ({formatting.format_number(result.duration, 1)} s): "
                         f"{f.get('ename')}: {f.get('evalue')}"
                     )
     except BaseException:
@@ -840,7 +868,12 @@ def _execute_all(
 
 
 def _keep_failed(
-    out_dir: Path, period: str, staging: Path, results: dict[str, _Result], order: Sequence[str]
+    out_dir: Path,
+    period: str,
+    staging: Path,
+    results: dict[str, _Result],
+    order: Sequence[str],
+    previous_report: Path | None,
 ) -> NotebookFailed:
     """Move failed notebooks and their logs to <period>-misslyckad/ and build the exception."""
     failed_dir = out_dir / f"{period}{FAILED_SUFFIX}"
@@ -875,9 +908,130 @@ def _keep_failed(
                 log_file=log,
             )
         )
-    error = NotebookFailed(failures, failed_dir)
+    error = NotebookFailed(failures, failed_dir, previous_report)
     (failed_dir / "fel.txt").write_text(str(error) + "\n", encoding="utf-8")
     return error
+
+
+_OUTPUT_KINDS = {"tables": ".csv", "headlines": ".json"}
+_OUTPUT_LABELS = {"tables": "Tabellen", "headlines": "Nyckeltalet"}
+
+
+def _plain_name(value: object) -> bool:
+    """A file name stem from a manifest that is safe to join to a report directory."""
+    return (
+        isinstance(value, str)
+        and value not in {"", ".", ".."}
+        and "/" not in value
+        and "\\" not in value
+        and "\0" not in value
+    )
+
+
+def _previous_entries(final: Path) -> list[dict[str, Any]]:
+    """The notebook entries of the published report's manifest, in report order."""
+    try:
+        manifest = json.loads((final / "manifest.json").read_text(encoding="utf-8"))
+        entries = manifest["notebooks"]
+        valid = isinstance(entries, list) and all(
+            isinstance(e, dict)
+            and isinstance(e.get("name"), str)
+            and _NAME_RE.fullmatch(e["name"]) is not None
+            for e in entries
+        )
+    except (OSError, UnicodeDecodeError, ValueError, KeyError, TypeError):
+        valid = False
+    if not valid:
+        raise ReportError(
+            f"Den tidigare rapporten i {final} saknar en läsbar manifest.json, så det går inte att "
+            "veta vilka notebooks den innehåller. Kör alla periodens notebooks i stället."
+        )
+    unique: dict[str, dict[str, Any]] = {}
+    for entry in entries:
+        unique.setdefault(entry["name"], entry)
+    return list(unique.values())
+
+
+def _owned(entry: dict[str, Any], kind: str) -> list[str] | None:
+    """The table ids or headline keys a manifest entry says its notebook wrote (None: unknown)."""
+    names = entry.get(kind)
+    if not isinstance(names, list) or not all(_plain_name(n) for n in names):
+        return None
+    return names
+
+
+def _start_from_previous(
+    final: Path, staging: Path, rerun: Sequence[str], period: str
+) -> tuple[list[dict[str, Any]], dict[tuple[str, str], str]]:
+    """Copy the published report into ``staging`` without what the re-run notebooks own.
+
+    Returns the previous manifest's notebook entries (in report order) and the owner of every
+    table and headline of the notebooks that are kept, keyed by ("tables"|"headlines", name).
+    """
+    entries = _previous_entries(final)
+    shutil.copytree(final, staging, symlinks=True)
+    for derived in ("index.html", "manifest.json", f"uppfoljning_{period}.xlsx"):
+        _rmtree(staging / derived)
+    owners: dict[tuple[str, str], str] = {}
+    for entry in entries:
+        name = entry["name"]
+        for kind, suffix in _OUTPUT_KINDS.items():
+            for item in _owned(entry, kind) or []:
+                if name in rerun:
+                    _rmtree(staging / kind / f"{item}{suffix}")
+                else:
+                    owners[(kind, item)] = name
+        if name in rerun:
+            _rmtree(staging / f"{name}.html")
+            _rmtree(staging / "executed" / f"{name}.ipynb")
+    return entries, owners
+
+
+def _merge_outputs(
+    staging: Path, names: Sequence[str], owners: dict[tuple[str, str], str]
+) -> dict[str, dict[str, list[str]]]:
+    """Move each notebook's tables and headlines from utdata/<name>/ into the report.
+
+    ``owners`` holds the tables and headlines of kept notebooks and is extended with the new
+    ones; a name written by two notebooks is an error. Returns, per notebook, the table ids and
+    headline keys (file names without suffix, sorted) it wrote.
+    """
+    produced: dict[str, dict[str, list[str]]] = {}
+    for name in names:
+        source = staging / "utdata" / name
+        found: dict[str, list[str]] = {kind: [] for kind in _OUTPUT_KINDS}
+        unexpected: list[str] = []
+        kinds = list(_OUTPUT_KINDS)
+        files = [
+            path.relative_to(source)
+            for path in source.rglob("*")
+            if not path.is_dir() or path.is_symlink()
+        ]
+        files.sort(key=lambda r: (kinds.index(r.parts[0]) if r.parts[0] in kinds else 2, r))
+        for relative in files:
+            path = source / relative
+            kind = relative.parts[0] if len(relative.parts) == 2 else ""
+            if kind not in _OUTPUT_KINDS or path.suffix != _OUTPUT_KINDS[kind]:
+                unexpected.append(relative.as_posix())
+                continue
+            owner = owners.get((kind, path.stem))
+            if owner is not None:
+                raise ReportOutputError(
+                    f"{_OUTPUT_LABELS[kind]} {path.stem} skrivs av både {owner} och {name}. "
+                    "Varje tabell och varje nyckeltal ska komma från en enda notebook."
+                )
+            owners[(kind, path.stem)] = name
+            os.replace(path, staging / kind / path.name)
+            found[kind].append(path.stem)
+        if unexpected:
+            raise ReportOutputError(
+                f"Notebooken {name} skrev filer som inte hör till rapporten i output_dir: "
+                f"{', '.join(unexpected[:10])}. Bara tables/<id>.csv och headlines/<nyckel>.json "
+                "tas med."
+            )
+        produced[name] = found
+    shutil.rmtree(staging / "utdata")
+    return produced
 
 
 def _swap_in(staging: Path, final: Path) -> None:
@@ -911,13 +1065,18 @@ def run_report(
     jobs: int | None = None,
     kernel_name: str | None = None,
     progress: Callable[[str], None] = print,
+    keep_others: bool = False,
 ) -> RunSummary:
     """Execute ``notebooks`` for ``period`` and publish them as ``out_dir/period``.
 
+    With ``keep_others`` the other notebooks of the previous report of the period (if any) are
+    kept, see the module docstring; otherwise the report holds exactly ``notebooks``.
+
     Raises NotebookFailed (after all notebooks have run) if any notebook fails or cannot be
     exported, ReportOutputError if a table or headline file breaks the contract, ReportLocked if
-    the period is already being run, ValueError/FileNotFoundError for bad arguments. In every
-    error case the previous report of the period is left exactly as it was.
+    the period is already being run, ReportError if ``keep_others`` meets a previous report
+    without a readable manifest, ValueError/FileNotFoundError for bad arguments. In every error
+    case the previous report of the period is left exactly as it was.
     """
     _check_period(period)
     names = list(notebooks)
@@ -944,6 +1103,7 @@ def run_report(
         "notebook_parameters",
         "paths_relative_to",
         "kernel",
+        "jobs",
         "versions",
         "notebooks",
         "tables",
@@ -971,51 +1131,90 @@ def run_report(
 
     with _period_lock(out_dir, period):
         _recover_leftovers(out_dir, period)
+        previous_report = final if final.exists() else None
         staging = out_dir / f".{period}.tmp-{os.getpid()}"
         started = _now()
         try:
+            previous: list[dict[str, Any]] = []
+            owners: dict[tuple[str, str], str] = {}
+            if keep_others and previous_report is not None:
+                previous, owners = _start_from_previous(final, staging, names, period)
+            order = [e["name"] for e in previous]
+            order += [n for n in names if n not in order]
+            kept = {e["name"]: e for e in previous if e["name"] not in names}
             for sub in ("executed", "tables", "headlines", "logg"):
-                (staging / sub).mkdir(parents=True)
-            parameters = {
-                "period": period,
-                "params_file": str(params_file),
-                "data_dir": str(data_dir),
-                "output_dir": str(staging),
-            }
-            job_list = [
-                _Job(
-                    name=name,
-                    input_path=str(notebooks_dir / f"{name}.ipynb"),
-                    executed_path=str(staging / "executed" / f"{name}.ipynb"),
-                    html_path=str(staging / f"{name}.html"),
-                    log_path=str(staging / "logg" / f"{name}.txt"),
-                    parameters=parameters,
-                    kernel_name=kernel,
-                    cwd=str(notebooks_dir),
-                    report_title=title,
+                (staging / sub).mkdir(parents=True, exist_ok=True)
+            job_list = []
+            for name in names:
+                output_dir = staging / "utdata" / name
+                for sub in _OUTPUT_KINDS:
+                    (output_dir / sub).mkdir(parents=True)
+                parameters = {
+                    "period": period,
+                    "params_file": str(params_file),
+                    "data_dir": str(data_dir),
+                    "output_dir": str(output_dir),
+                }
+                job_list.append(
+                    _Job(
+                        name=name,
+                        input_path=str(notebooks_dir / f"{name}.ipynb"),
+                        executed_path=str(staging / "executed" / f"{name}.ipynb"),
+                        html_path=str(staging / f"{name}.html"),
+                        log_path=str(staging / "logg" / f"{name}.txt"),
+                        parameters=parameters,
+                        kernel_name=kernel,
+                        cwd=str(notebooks_dir),
+                        report_title=title,
+                    )
                 )
-                for name in names
-            ]
             count = f"{len(names)} notebook" + ("s" if len(names) > 1 else "")
             progress(f"Kör {count} för {label} med kärnan {kernel}, {workers} åt gången.")
+            if kept:
+                progress(f"Behåller {', '.join(kept)} från den tidigare rapporten.")
             results = _execute_all(job_list, workers, progress)
             if not all(r.ok for r in results.values()):
-                raise _keep_failed(out_dir, period, staging, results, names)
+                raise _keep_failed(out_dir, period, staging, results, names, previous_report)
 
+            produced = _merge_outputs(staging, names, owners)
             tables = _collect_tables(staging)
             headlines = _collect_headlines(staging)
+            titles = {
+                n: results[n].title if n in results else str(kept[n].get("title") or n)
+                for n in order
+            }
             xlsx = f"uppfoljning_{period}.xlsx"
             write_workbook(tables, staging / xlsx, title=f"{title} – tabeller")
             _write_index(
                 staging,
                 title=title,
-                notebooks=[(n, results[n].title) for n in names],
+                notebooks=[(n, titles[n]) for n in order],
                 headlines=headlines,
                 tables=list(tables),
                 xlsx=xlsx,
                 demo=bool(manifest_extra.get("demodata")),
             )
             shutil.rmtree(staging / "logg")
+            entries: list[dict[str, Any]] = []
+            for n in order:
+                if n in kept:
+                    entries.append({**kept[n], "from_previous_run": True})
+                    continue
+                entries.append(
+                    {
+                        "name": n,
+                        "title": results[n].title,
+                        "source": _relative(notebooks_dir / f"{n}.ipynb", final),
+                        "executed": f"executed/{n}.ipynb",
+                        "html": f"{n}.html",
+                        "tables": produced[n]["tables"],
+                        "headlines": produced[n]["headlines"],
+                        "started": results[n].started,
+                        "finished": results[n].finished,
+                        "duration_seconds": round(results[n].duration, 3),
+                        "from_previous_run": False,
+                    }
+                )
             manifest = {
                 "period": period,
                 "period_label": label,
@@ -1027,24 +1226,13 @@ def run_report(
                 },
                 "paths_relative_to": "report directory",
                 "kernel": kernel,
+                "jobs": workers,
                 **manifest_extra,
                 "versions": _versions(),
-                "notebooks": [
-                    {
-                        "name": n,
-                        "title": results[n].title,
-                        "source": _relative(notebooks_dir / f"{n}.ipynb", final),
-                        "executed": f"executed/{n}.ipynb",
-                        "html": f"{n}.html",
-                        "started": results[n].started,
-                        "finished": results[n].finished,
-                        "duration_seconds": round(results[n].duration, 3),
-                    }
-                    for n in names
-                ],
+                "notebooks": entries,
                 "tables": [f"tables/{t}.csv" for t in tables],
                 "xlsx": xlsx,
-                "html": ["index.html", *(f"{n}.html" for n in names)],
+                "html": ["index.html", *(f"{n}.html" for n in order)],
                 "headlines": [h["key"] for h in headlines],
                 "started": started,
                 "finished": _now(),
@@ -1063,11 +1251,12 @@ def run_report(
         period=period,
         report_dir=final,
         durations={n: results[n].duration for n in names},
-        titles={n: results[n].title for n in names},
+        titles=titles,
         table_ids=tuple(tables),
-        html_files={n: final / f"{n}.html" for n in names},
+        html_files={n: final / f"{n}.html" for n in order},
         index_html=final / "index.html",
         xlsx=final / xlsx,
         manifest=final / "manifest.json",
         headline_keys=tuple(h["key"] for h in headlines),
+        kept=tuple(kept),
     )
