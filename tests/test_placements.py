@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import math
 import re
 from importlib.resources import files
 from pathlib import Path
@@ -19,13 +20,21 @@ import papermill
 import pyarrow.parquet as pq
 import pytest
 import yaml
+from matplotlib.colors import to_hex
 
-from uppfoljning import demo_placements
+from uppfoljning import demo_placements, placement_plots, plots
 from uppfoljning.demo import write_demo_data
+from uppfoljning.formatting import NBSP, format_cell, format_kronor, format_with_unit
 from uppfoljning.ingest import PSEUDONYM_ENV, PSEUDONYM_KEY_FILE, IngestError, ingest
 from uppfoljning.placements import (
+    MERGED_LABEL,
+    TARGET_GROUPS,
     PlacementReport,
     Register,
+    _recoverable,
+    complementary_suppression,
+    count_format,
+    format_fact,
     load_care_forms,
     load_settings,
     month_start,
@@ -486,7 +495,9 @@ def test_forecast_is_plausible(demo: dict) -> None:
         rest = row["prognos_helar"] - row["kostnad_hittills"]
         assert 0.3 < rest / (row["kostnad_hittills"] * 4 / 8) < 1.6  # about the same pace
     comparison = report.forecast_comparison_table().set_index("rad")
-    assert (comparison["prognos_placeringar"] < comparison["prognos_rad"]).all()
+    shown = comparison.dropna(subset=["prognos_placeringar"])
+    assert len(shown) >= 1  # 559 is hidden in the demo (test_forecast_sums_reveal_no_hidden_cell)
+    assert (shown["prognos_placeringar"] < shown["prognos_rad"]).all()
     assert comparison["utfall_placeringskonton"].gt(0).all()
 
 
@@ -498,3 +509,264 @@ def test_params_files_are_valid() -> None:
     assert set(settings.fallback_length) <= set(catalogue.groups)
     raw = yaml.safe_load((PARAMS / "vardformer.yaml").read_text("utf-8"))
     assert all(str(v["konto"]).isdigit() for v in raw["vardformer"].values())
+
+
+# ---------------------------------------------------------------- suppression (privacy)
+
+HVB_BARN, SIS_BARN = "HVB, barn och unga", "SiS särskilda ungdomshem, barn och unga"
+FORECAST_PARTS = ["kostnad_hittills", "aktiva_placeringar", "nya_placeringar"]
+
+
+def _report(rows: list[tuple[str, str, str, float]], period: str = PERIOD) -> PlacementReport:
+    return PlacementReport(period, _register(rows, period), load_settings(PARAMS))
+
+
+def _small_hvb_register() -> list[tuple[str, str, str, float]]:
+    """Three children on HVB (under the threshold), six on SiS, eight in each family home."""
+    return (
+        [("hvb", "2023-06-01", "", 6000.0)] * 3
+        + [("sis", "2023-01-01", "", 8000.0)] * 6
+        + [("fh_egen", "2023-01-01", "", 400.0)] * 8
+        + [("fh_konsulent", "2023-01-01", "", 2000.0)] * 8
+    )
+
+
+def test_complementary_suppression_covers_totals_and_subtotals() -> None:
+    # one hidden part of a published total gets a partner, the next smallest
+    values = {"S": 40.0, "a": 3.0, "b": 7.0, "c": 30.0}
+    total = {"S": 1.0, "a": -1.0, "b": -1.0, "c": -1.0}
+    assert complementary_suppression(values, {"a"}, [total], fixed={"S"}) == {"a", "b"}
+    # a subtotal R of a, b, c published in another table: d = S − R, so hiding one more part
+    # is not enough; R goes too
+    values = {"S": 100.0, "R": 90.0, "a": 50.0, "b": 30.0, "c": 10.0, "d": 10.0}
+    equations = [
+        {"S": 1.0, "a": -1.0, "b": -1.0, "c": -1.0, "d": -1.0},
+        {"R": 1.0, "a": -1.0, "b": -1.0, "c": -1.0},
+    ]
+    assert complementary_suppression(values, {"d"}, equations, fixed={"S"}) == {"c", "d", "R"}
+    # a figure and its complement to a published number are hidden together
+    tied = [{"R": 1.0, "rest": 1.0}, {"S": 1.0, "R": -1.0, "x": -1.0}]
+    hidden = complementary_suppression({"S": 9.0, "R": 5.0, "x": 4.0}, {"x"}, tied, {"S"})
+    assert hidden == {"x", "R", "rest"}
+
+
+def test_complementary_suppression_protects_every_cell_of_two_way_tables() -> None:
+    """Random tables with row, column and grand totals: no primary cell can be solved for."""
+    rng = np.random.default_rng(1)
+    for _ in range(100):
+        n_rows, n_cols = (int(n) for n in rng.integers(2, 6, size=2))
+        values = {(i, j): float(rng.integers(1, 100)) for i in range(n_rows) for j in range(n_cols)}
+        equations = []
+        for j in range(n_cols):
+            values[("T", j)] = sum(values[(i, j)] for i in range(n_rows))
+        for i in [*range(n_rows), "T"]:
+            row = [(i, j) for j in range(n_cols)]
+            values[(i, "T")] = sum(values[c] for c in row)
+            equations.append({(i, "T"): 1.0} | dict.fromkeys(row, -1.0))
+        for j in [*range(n_cols), "T"]:
+            column = [(i, j) for i in range(n_rows)]
+            equations.append({("T", j): 1.0} | dict.fromkeys(column, -1.0))
+        primary = {c for c in values if "T" not in c and rng.random() < 0.15}
+        totals = {c for c in values if "T" in c}
+        hidden = complementary_suppression(values, primary, equations, (), totals)
+        assert not _recoverable(hidden, equations) & primary, (primary, hidden)
+        assert not primary or len(hidden) > len(primary)
+
+
+def test_figures_from_fewer_than_five_are_hidden_everywhere() -> None:
+    """Days, cost, prices, forecast, key figures and text: nothing built on three children."""
+    report = _report(_small_hvb_register())
+    days = report.care_days_table().set_index("rad")
+    assert days.loc[HVB_BARN, "individer"] == "<5" and math.isnan(days.loc[HVB_BARN, "varddygn"])
+    # complementary: SiS (the next smallest) too, so Summa minus the shown rows gives a sum of two
+    assert math.isnan(days.loc[SIS_BARN, "varddygn"]) and math.isnan(
+        days.loc[SIS_BARN, "individer"]
+    )
+    cost = report.cost_table().set_index("rad")
+    for table, columns in (
+        (days, ["varddygn", "varddygn_foregaende_ar", "forandring", "forandring_procent"]),
+        (cost, ["kostnad", "kostnad_foregaende_ar", "dygnskostnad", "forandring_procent"]),
+    ):
+        assert table.loc[[HVB_BARN, SIS_BARN], columns].isna().all().all()
+        shown = table.loc[["Summa barn och unga", "Totalt"], columns[:2]]
+        assert shown.notna().all().all()
+    monthly = report.monthly_table().set_index("rad")
+    assert monthly.loc[[HVB_BARN, SIS_BARN]].drop(columns="_niva").isna().all().all()
+    pv = report.price_volume_table().set_index("rad")
+    assert MERGED_LABEL in pv.index and not {"HVB", "SiS särskilda ungdomshem"} & set(pv.index)
+    forecast = report.forecast_table().set_index("rad")
+    columns = ["kostnad_hittills", "aktiva_placeringar", "prognos_helar"]
+    assert forecast.loc[HVB_BARN, columns].isna().all()
+    lengths = report.lengths_table().set_index("rad")
+    assert lengths.loc[HVB_BARN, "pagaende"] == "<5"
+    assert math.isnan(lengths.loc[SIS_BARN, "pagaende"])  # else Summa − the others gives it
+    hvb_facts = [
+        "varddygn_hvb",
+        "varddygn_hvb_foregaende_ar",
+        "varddygn_hvb_forandring",
+        "dygnskostnad_hvb",
+        "dygnskostnad_hvb_foregaende_ar",
+    ]
+    for key in hvb_facts:
+        assert math.isnan(report.fact(key)), key
+    assert "Vårddygn HVB barn och unga jan–aug 2024: *redovisas inte*" in report.key_figures_text()
+    text = report.commentary()
+    assert "i HVB" not in text and "färre än 5 individer" in text
+    assert "familjehem" in text  # the figures that may be shown still are
+
+
+def test_forecast_hides_parts_built_on_few_placements(demo: dict) -> None:
+    report: PlacementReport = demo["report"]
+    lengths = report.lengths_table().set_index("rad")
+    few_ongoing = list(lengths.index[lengths["pagaende"] == "<5"])
+    assert {"LVM-hem, vuxna", "Skyddat boende, vuxna"} <= set(few_ongoing)
+    published = pd.read_csv(
+        demo["out"] / "tables" / "hvb_prognos.csv", dtype=str, keep_default_na=False
+    ).set_index("rad")
+    for rad in few_ongoing:
+        assert published.loc[rad, "aktiva_placeringar"] == "", rad
+        assert published.loc[rad, "prognos_helar"] == "", rad
+
+
+def test_forecast_sums_reveal_no_hidden_cell(demo: dict) -> None:
+    """Summa rows and the register forecast beside the controllers' never give a hidden cell."""
+    report: PlacementReport = demo["report"]
+    forecast = report.forecast_table()
+    comparison = report.forecast_comparison_table()
+    for target, row_id in (("barn_unga", "569"), ("vuxna", "559")):
+        label = TARGET_GROUPS[target].lower()
+        rows = forecast[forecast["rad"].str.endswith(f", {label}")]
+        summa = forecast[forecast["rad"] == f"Summa {label}"].iloc[0]
+        for column in [*FORECAST_PARTS, "prognos_helar"]:
+            assert rows[column].isna().sum() != 1 or math.isnan(summa[column]), column
+        # the year forecast goes with any of its parts
+        assert (rows["prognos_helar"].isna() | rows[FORECAST_PARTS].notna().all(axis=1)).all()
+        register = comparison[comparison["rad"].str.startswith(row_id)].iloc[0]
+        booked_here = rows[~rows["rad"].str.startswith("Skyddat boende")]  # 571 is elsewhere
+        if not math.isnan(register["prognos_placeringar"]):
+            assert booked_here["prognos_helar"].isna().sum() != 1
+            elsewhere = rows[rows["rad"].str.startswith("Skyddat boende")]
+            # Summa − the register's 559 forecast = the forms booked elsewhere
+            assert elsewhere["prognos_helar"].notna().all() or math.isnan(summa["prognos_helar"])
+        else:
+            assert math.isnan(register["prognos_ovrigt"])  # their forecast minus it
+    assert comparison["prognos_placeringar"].isna().any()  # the demo needs it: 559 is hidden
+
+
+def test_monthly_care_days_hide_whole_rows(demo: dict) -> None:
+    """A month under the threshold hides the form's every month (else: year total − others)."""
+    report: PlacementReport = demo["report"]
+    monthly = report.monthly_table().set_index("rad")
+    months = [c for c in monthly.columns if c not in ("summa", "_niva")]
+    days = report.care_days_table().set_index("rad")
+    values = monthly[months]
+    hidden = list(values.index[values.isna().any(axis=1)])
+    assert {"LVM-hem, vuxna", "Skyddat boende, vuxna"} <= set(hidden)
+    assert values.loc[hidden].isna().all().all()
+    for rad in hidden:  # the year total stays when it rests on ≥ 5 individuals (hvb_varddygn)
+        assert monthly.loc[rad, "summa"] == days.loc[rad, "varddygn"], rad
+    for label in TARGET_GROUPS.values():
+        assert sum(r.endswith(f", {label.lower()}") for r in hidden) != 1
+    chart = report.care_days_chart_data("vuxna")  # last year too
+    for key, part in chart.groupby(["rad", "ar"]):
+        assert part["varddygn"].isna().all() or part["varddygn"].notna().all(), key
+    published = pd.read_csv(demo["out"] / "tables" / "hvb_varddygn_manad.csv", dtype=str)
+    lvm = published.set_index("rad").loc["LVM-hem, vuxna"]
+    assert (
+        lvm[months].isna().all() and float(lvm["summa"]) == days.loc["LVM-hem, vuxna", "varddygn"]
+    )
+
+
+def test_a_small_month_hides_its_whole_column_of_new_placements() -> None:
+    rows = [("stodboende", "2024-01-10", "", 1500.0)] * 10
+    rows += [("stodboende", "2024-03-05", "", 1500.0)] * 2
+    table = _report(rows).flows_table().set_index("rad")
+    new = table["nya_barn_unga"]
+    months = [k for k in new.index if not k.startswith("Summa")]
+    assert [k for k in months if new[k] == "<5"] == ["mar 2024"]
+    assert all(isinstance(new[k], float) and math.isnan(new[k]) for k in months if k != "mar 2024")
+    assert new["Summa jan–aug 2024"] == 12
+    assert (table["avslutade_barn_unga"].iloc[:8] == 0).all()  # no small month: shown
+
+
+def test_reconciliation_flags_only_a_month_over_both_thresholds(tmp_path: Path) -> None:
+    period = "2024-04"
+    rows = [("hvb", "2023-12-01", "", 5000.0)] * 10
+    rows += [("hvb", "2024-04-01", "2024-05-01", 50000.0)] * 10  # a dear month: 16,5 mnkr
+    settings = load_settings(PARAMS)
+    assert (settings.threshold_percent, settings.threshold_kr) == (3.0, 100_000.0)
+    mapping = settings.ledger["barn_unga"]
+    days = {"2024-01": 31, "2024-02": 29, "2024-03": 31, "2024-04": 30}
+    register = {m: 10 * 5000.0 * d for m, d in days.items()}
+    register["2024-04"] += 10 * 50000.0 * 30
+    extra = {
+        "2024-01": 0.0,
+        "2024-02": 200_000.0,  # 200 000 kr and 12 %: over both thresholds
+        "2024-03": 80_000.0,  # 4,9 % but under 100 000 kr
+        "2024-04": 300_000.0,  # over 100 000 kr but 1,8 %
+    }
+    pd.DataFrame(
+        {
+            "period": list(days),
+            "ansvar": "47100",
+            "verksamhet": mapping.activities[0],
+            "konto": mapping.accounts[0],
+            "belopp": [register[m] + extra[m] for m in days],
+        }
+    ).to_parquet(tmp_path / "huvudbok.parquet", index=False)
+    report = PlacementReport(period, _register(rows, period), settings, None, tmp_path)
+    table = report.reconciliation_table()
+    months = table[(table["_niva"] == "rad") & (table["_malgrupp"] == "barn_unga")]
+    assert months["register"].tolist() == [register[m] for m in days]
+    assert months["differens"].tolist() == [extra[m] for m in days]
+    assert months.loc[months["flaggad"], "rad"].tolist() == ["Barn och unga (569), feb 2024"]
+    assert not table.loc[table["_niva"] == "summa", "flaggad"].any()  # 2,7 % for the period
+    assert "mer än tröskeln för: Barn och unga (569), feb 2024." in report.commentary()
+
+
+def test_about_describes_pseudonyms_and_the_suppression_rule(demo: dict) -> None:
+    about = demo["report"].about()
+    assert "pseudonymiserade personnummer" not in about
+    assert "inga personnummer" in about and "nyckelad hash" in about
+    assert "kompletterande" in about and "alla månader i samma serie" in about
+
+
+def test_key_figures_and_cells_are_formatted_by_the_formatting_module() -> None:
+    for unit in ("procent", "kr", "dygn", "antal"):
+        assert format_fact(math.nan, unit) == "", unit  # empty, as in the tables
+    assert format_fact("<5", "antal") == "<5" and format_fact(3.0, "antal") == "<5"
+    assert format_fact(1_234_567.0, "kr") == "1,2 mnkr"
+    assert format_fact(7397.3, "kr") == f"7{NBSP}397 kr"
+    assert format_fact(25.84, "procent") == f"25,8{NBSP}%"
+    assert format_fact(201.0, "dygn") == "201 dygn"
+    fmt = count_format(5)
+    assert [fmt(v) for v in ("<5", math.nan, None, 3, 12.0)] == ["<5", "", "", "<5", "12"]
+    assert count_format(5, decimals=1)(1234.56) == f"1{NBSP}234,6"
+    assert format_cell(math.nan) == format_with_unit(None, "dygn") == format_kronor(math.nan) == ""
+    assert format_kronor(-2_500_000.0) == "-2,5 mnkr" and format_with_unit(12, "dygn") == "12 dygn"
+
+
+def test_placement_charts_use_the_shared_colours() -> None:
+    source = Path(placement_plots.__file__).read_text(encoding="utf-8")
+    assert not re.search(r"#[0-9a-fA-F]{6}\b", source)  # colours come from plots.py
+    rows = pd.DataFrame(
+        {
+            "rad": ["jan", "feb"],
+            "differens": [150_000.0, -10.0],
+            "flaggad": [True, False],
+            "_niva": "rad",
+        }
+    )
+    fig = placement_plots.reconciliation_bars(rows)
+    assert {to_hex(p.get_facecolor()) for p in fig.axes[0].patches} == {
+        plots.OVERSPEND,
+        plots.PALETTE[0],
+    }
+    colours = placement_plots.series_colours(["HVB", "SiS", "Jourhem", "HVB"])
+    assert list(colours) == ["HVB", "SiS", "Jourhem"]
+    assert set(colours.values()) <= set(plots.PALETTE) - {plots.OVERSPEND, plots.UNDERSPEND}
+    data = pd.DataFrame(
+        {"rad": ["HVB"] * 4, "ar": [2023, 2023, 2024, 2024], "manad": [1, 2] * 2, "varddygn": 1.0}
+    )
+    lines = placement_plots.care_days_by_month(data).axes[0].get_lines()
+    assert [to_hex(line.get_color()) for line in lines] == [plots.PALETTE[4], colours["HVB"]]

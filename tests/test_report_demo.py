@@ -202,6 +202,34 @@ def test_no_person_or_placement_id_in_any_output(run):
     assert scanned > 20
 
 
+def test_no_register_date_in_hvb_outputs(run):
+    """Privacy: no start or end date of the raw register reaches an HVB page, table or sheet."""
+    data, out, _ = run
+    register = next((data / "raw").glob("placeringar_*"))
+    with register.open(encoding="cp1252", newline="") as fh:
+        rows = list(csv.DictReader(fh, delimiter="\t"))
+    dates = {r[column] for r in rows for column in ("startdatum", "slutdatum")} - {""}
+    assert len(dates) > 100 and all(re.fullmatch(r"\d{4}-\d{2}-\d{2}", d) for d in dates)
+    report = out / "2024-08"
+    paths = [
+        report / "hvb_placeringar.html",
+        report / "executed" / "hvb_placeringar.ipynb",
+        *sorted((report / "tables").glob("hvb_*.csv")),
+    ]
+    texts = {p.name: p.read_text(encoding="utf-8") for p in paths}
+    assert len(texts) >= 13
+    workbook = load_workbook(report / "uppfoljning_2024-08.xlsx", read_only=True)
+    sheets = [name for name in workbook.sheetnames if name.startswith("hvb_")]
+    assert len(sheets) >= 11
+    for name in sheets:
+        cells = workbook[name].iter_rows(values_only=True)
+        texts[f"xlsx:{name}"] = "\n".join("\t".join(map(str, row)) for row in cells)
+    pattern = re.compile("|".join(re.escape(d) for d in sorted(dates)))
+    for name, text in texts.items():
+        found = pattern.search(text)
+        assert found is None, f"{name} contains {found.group(0)}"
+
+
 def _snapshot(directory: Path) -> dict[str, bytes]:
     return {
         str(p.relative_to(directory)): p.read_bytes() for p in directory.rglob("*") if p.is_file()

@@ -100,6 +100,33 @@ def format_count(value: float | int | None, *, threshold: int = 0) -> str:
     return format_number(value, 0)
 
 
+def format_cell(value: object, decimals: int = 0, *, threshold: int = 0) -> str:
+    """A table cell: text (a marker such as `<5`) as it is, a missing value as "", a number
+    with `decimals`, or (decimals 0) a count suppressed under `threshold` (format_count)."""
+    if isinstance(value, str):
+        return value
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    if decimals:
+        return format_number(value, decimals)  # type: ignore[arg-type]
+    return format_count(value, threshold=threshold)  # type: ignore[arg-type]
+
+
+def format_with_unit(value: float | int | None, unit: str, decimals: int = 0) -> str:
+    """A number followed by its unit, for running text: `1 266 dygn`; "" when missing."""
+    text = format_number(value, decimals)
+    return f"{text} {unit}" if text else ""
+
+
+def format_kronor(value: float | None, *, mnkr_from: float = MNKR) -> str:
+    """Kronor for running text: `7 397 kr` below `mnkr_from`, `199,9 mnkr` from it up."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    if abs(value) >= mnkr_from:
+        return format_mnkr(value, suffix=True)
+    return format_with_unit(value, "kr", 0)
+
+
 def month_name(month: int) -> str:
     return SWEDISH_MONTHS[month - 1]
 

@@ -1,20 +1,43 @@
 """Charts of the HVB-placeringar report, in the suite's one style (plots.py).
 
 Every function takes chart data from `placements.PlacementReport` (already aggregated and
-suppressed: no person-level values) and returns a `matplotlib.figure.Figure`.
+suppressed: no person-level values) and returns a `matplotlib.figure.Figure`. Colours come from
+the shared style only: `plots.PALETTE` for series, `plots.OVERSPEND`/`plots.UNDERSPEND` for
+cost up/down and threshold breaches; grid and axis colours from `plots.apply_style()`.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
+import matplotlib as mpl
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
 
 from .formatting import MNKR, SWEDISH_MONTHS_SHORT, format_number
-from .plots import OVERSPEND, PALETTE, UNDERSPEND, apply_style, mnkr_axis
+from .plots import OVERSPEND, PALETTE, STYLE, UNDERSPEND, apply_style, mnkr_axis
 
-NEUTRAL = "#6c757d"
+NEUTRAL = PALETTE[4]  # the palette's grey: last year, "all agreements"
+SERIES = [c for c in PALETTE if c not in (NEUTRAL, OVERSPEND, UNDERSPEND)]
+WIDTH = STYLE["figure.figsize"][0]
+
+
+def series_colours(labels: Iterable[str]) -> dict[str, str]:
+    """One palette colour per series (care form, target group, agreement), in order, cycling.
+
+    Grey, red and green are kept for last year, overspend and underspend.
+    """
+    return {label: SERIES[i % len(SERIES)] for i, label in enumerate(dict.fromkeys(labels))}
+
+
+def _zero_line(ax, *, vertical: bool = False) -> None:
+    colour = mpl.rcParams["axes.edgecolor"]
+    if vertical:
+        ax.axvline(0, color=colour, linewidth=0.8)
+    else:
+        ax.axhline(0, color=colour, linewidth=0.8)
 
 
 def _number_axis(decimals: int = 0) -> FuncFormatter:
@@ -38,11 +61,14 @@ def care_days_by_month(data: pd.DataFrame, *, title: str = "") -> Figure:
     years = sorted(data["ar"].unique()) if len(data) else []
     ncols = 2 if len(groups) > 1 else 1
     nrows = max((len(groups) + ncols - 1) // ncols, 1)
-    fig = Figure(figsize=(8.0, 2.4 * nrows))
+    fig = Figure(figsize=(WIDTH, 2.4 * nrows))
     axes = fig.subplots(nrows, ncols, squeeze=False).ravel()
+    colours = series_colours(groups)  # one colour per care form, last year in grey
     for ax, group in zip(axes, groups, strict=False):
         part = data[data["rad"] == group]
-        for year, color, style in zip(years, (NEUTRAL, PALETTE[0]), ("--", "-"), strict=False):
+        lines = {year: (NEUTRAL, "--") for year in years[-2:-1]}  # last year
+        lines |= {year: (colours[group], "-") for year in years[-1:]}  # this year
+        for year, (color, style) in lines.items():
             series = part[part["ar"] == year].sort_values("manad")
             ax.plot(
                 series["manad"],
@@ -70,10 +96,12 @@ def care_days_by_month(data: pd.DataFrame, *, title: str = "") -> Figure:
 def rolling_cost(data: pd.DataFrame, *, title: str = "") -> Figure:
     """Rolling 12-month cost (mnkr) and cost per care day (kr), one line per target group."""
     apply_style()
-    fig = Figure(figsize=(8.0, 5.6))
+    fig = Figure(figsize=(WIDTH, 5.6))
     top, bottom = fig.subplots(2, 1, sharex=True)
     periods = sorted(data["period"].unique())
-    for color, (label, part) in zip(PALETTE, data.groupby("rad", sort=False), strict=False):
+    colours = series_colours(data["rad"])
+    for label, part in data.groupby("rad", sort=False):
+        color = colours[label]
         part = part.set_index("period").reindex(periods)
         x = np.arange(len(periods))
         top.plot(x, part["kostnad"], color=color, linewidth=2, label=label)
@@ -148,12 +176,13 @@ def price_by_agreement(data: pd.DataFrame, *, title: str = "") -> Figure:
     """Cost per care day per month for each agreement category (index: period)."""
     fig, ax = _figure()
     periods = list(data.index)
-    for color, column in zip(PALETTE, data.columns, strict=False):
+    colours = series_colours(c for c in data.columns if c != "Samtliga") | {"Samtliga": NEUTRAL}
+    for column in data.columns:
         style = "--" if column == "Samtliga" else "-"
         ax.plot(
             range(len(periods)),
             data[column],
-            color=NEUTRAL if column == "Samtliga" else color,
+            color=colours[column],
             linestyle=style,
             linewidth=1.6,
             label=column,
@@ -175,9 +204,10 @@ def flows_per_month(table: pd.DataFrame, *, target: str = "barn_unga", title: st
     x = np.arange(len(rows))
     new = pd.to_numeric(rows[f"nya_{target}"], errors="coerce")
     ended = pd.to_numeric(rows[f"avslutade_{target}"], errors="coerce")
-    ax.bar(x, new, color=PALETTE[0], label="Nya")
-    ax.bar(x, -ended, color=PALETTE[1], label="Avslutade")
-    ax.axhline(0, color="#333333", linewidth=0.8)
+    colours = series_colours(["Nya", "Avslutade"])
+    ax.bar(x, new, color=colours["Nya"], label="Nya")
+    ax.bar(x, -ended, color=colours["Avslutade"], label="Avslutade")
+    _zero_line(ax)
     ax.set_xticks(x)
     ax.set_xticklabels([r.split(" ")[0] for r in rows["rad"]])
     ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _p: format_number(abs(v), 0)))
@@ -195,10 +225,10 @@ def reconciliation_bars(table: pd.DataFrame, *, title: str = "") -> Figure:
     data = rows.iloc[::-1]
     colors = [OVERSPEND if f else PALETTE[0] for f in data["flaggad"]]
     ax.barh(data["rad"], data["differens"], color=colors)
-    ax.axvline(0, color="#333333", linewidth=0.8)
+    _zero_line(ax, vertical=True)
     ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _p: format_number(v / 1_000, 0)))
     ax.set_xlabel("tkr (huvudbok − register)")
-    ax.grid(axis="x", color="#dddddd")
+    ax.grid(axis="x")
     ax.grid(axis="y", visible=False)
     ax.tick_params(axis="y", labelsize=7)
     ax.set_title(title)
@@ -208,7 +238,7 @@ def reconciliation_bars(table: pd.DataFrame, *, title: str = "") -> Figure:
 
 def _figure(height: float | None = None) -> tuple[Figure, object]:
     apply_style()
-    fig = Figure(figsize=(8.0, height or 4.2))
+    fig = Figure(figsize=(WIDTH, height or STYLE["figure.figsize"][1]))
     ax = fig.add_subplot()
     ax.set_axisbelow(True)  # grid lines behind bars
     return fig, ax

@@ -39,16 +39,22 @@ year" = the same months a year earlier; children = target group barn_unga):
   days of placements ended year to date.
 - `prognos_placeringar_*`: the commitment-based full-year forecast (`forecast_table`).
 
-Counts of fewer than `sekretess_under` (default 5) individuals are shown as "<5" and every
-figure derived from such a cell (care days, cost, prices, shares) is left empty. No person-level
-value ever leaves this module. Catalogues live in params/: `vardformer.yaml` (care forms) and
-`hvb.yaml` (reconciliation accounts, thresholds, forecast settings).
+Counts of fewer than `sekretess_under` (default 5) individuals or placements are shown as "<5"
+and every figure derived from such a cell (care days, cost, prices, shares, lengths, forecast
+parts) is left empty. Complementary suppression keeps a hidden cell from being recovered by
+subtraction: a hidden month hides its whole monthly series, a form's months are never hidden
+alone, and `complementary_suppression` hides further cells until no hidden cell follows from
+the published sums, subtotals in other tables (the reconciliation's register cost, the register
+forecast in hvb_prognos_jamforelse) included; hidden forms are merged in the price–volume
+table. No person-level value ever leaves this module. Catalogues live in params/:
+`vardformer.yaml` (care forms) and `hvb.yaml` (reconciliation accounts, thresholds, forecast
+settings).
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -62,10 +68,12 @@ import yaml
 from .config import ParamsError, ReportStructure, parse_period, project_root
 from .formatting import (
     SWEDISH_MONTHS_SHORT,
-    format_count,
+    format_cell,
+    format_kronor,
     format_mnkr,
     format_number,
     format_percent,
+    format_with_unit,
     period_label,
     period_range_label,
 )
@@ -82,6 +90,8 @@ ONGOING = np.int64(2**40)  # "no end date" as a day number far in the future
 TRUE_FLAGS = frozenset({"ja", "j", "1", "x", "sant", "true", "yes"})
 FALSE_FLAGS = frozenset({"", "nej", "n", "0", "falskt", "false", "no"})
 SUPPRESSED = "<5"
+NOT_SHOWN = "redovisas inte"
+MERGED_LABEL = "Övriga vårdformer (sammanslagna av sekretesskäl)"
 SECTION = "HVB-placeringar"
 
 AGREEMENT_LABELS = {
@@ -563,6 +573,82 @@ def price_volume_mix(previous: pd.DataFrame, current: pd.DataFrame) -> pd.DataFr
     )
 
 
+def _recoverable(hidden: set[Hashable], equations: Sequence[Mapping[Hashable, float]]) -> set:
+    """The hidden cells that the equations determine once every published cell is known.
+
+    A hidden cell is determined when its unit vector lies in the row space of the equations
+    restricted to the hidden cells, i.e. when every null-space vector is zero in its column.
+    """
+    order = sorted(hidden, key=repr)
+    column = {cell: i for i, cell in enumerate(order)}
+    rows = [
+        [eq.get(cell, 0.0) for cell in order] for eq in equations if any(c in column for c in eq)
+    ]
+    if not rows:
+        return set()
+    matrix = np.array(rows, dtype=float)
+    _, singular, vh = np.linalg.svd(matrix)
+    rank = int((singular > 1e-9 * max(float(singular.max(initial=0.0)), 1.0)).sum())
+    null = vh[rank:]
+    return {cell for cell in order if np.all(np.abs(null[:, column[cell]]) < 1e-9)}
+
+
+def complementary_suppression(
+    values: Mapping[Hashable, float],
+    hidden: Iterable[Hashable],
+    equations: Sequence[Mapping[Hashable, float]],
+    fixed: Iterable[Hashable] = (),
+    last_resort: Iterable[Hashable] = (),
+) -> set[Hashable]:
+    """The cells to hide so that no hidden cell can be computed from the published ones.
+
+    `equations` are the linear relations a reader knows between published figures, each as
+    {cell: coefficient} summing to zero: a total and its parts ({total: 1, part: -1, …}), a
+    row total and its columns, the same figure in two tables. Starting from the primary
+    suppressions `hidden`, while one of them is determined by the equations (one hidden part
+    of a published total, or a combination such as "total − subtotal"), more cells of the
+    equations with hidden cells are hidden: those leaving the fewest primary cells
+    determined, the smallest value first (the usual rule "also hide the next smallest cell").
+    A complementary cell may itself be determined: it is no secret. Two cells of a two-cell
+    equation (a figure and its complement to a published one) are hidden together. `fixed`
+    cells are published elsewhere and are never chosen; `last_resort` cells (sum rows) only
+    when nothing else is left.
+    """
+    sensitive = set(hidden)
+    out, fixed, reluctant = set(hidden), set(fixed), set(last_resort)
+    tied: dict[Hashable, set[Hashable]] = {}
+    for eq in equations:
+        if len(eq) == 2:
+            joined = set(eq).union(*(tied.get(c, set()) for c in eq))
+            for cell in joined:
+                tied[cell] = joined
+
+    def exposed(cells: set[Hashable]) -> set[Hashable]:
+        return _recoverable(cells, equations) & sensitive
+
+    while exposed(out):
+        options = {
+            frozenset(tied.get(cell, {cell}) - out)
+            for eq in equations
+            if eq.keys() & out
+            for cell in eq
+            if cell not in out
+        }
+        options = {o for o in options if o and not o & fixed}
+        options = {o for o in options if not o & reluctant} or options
+        if not options:  # only cells published elsewhere left: nothing more to hide here
+            break
+        out |= min(
+            options,
+            key=lambda o: (
+                len(exposed(out | o)),
+                sum(abs(float(values.get(c, 0.0))) for c in o),
+                sorted(map(repr, o)),
+            ),
+        )
+    return out
+
+
 def _pct_change(current: float, previous: float) -> float:
     return (current / previous - 1) * 100 if previous else math.nan
 
@@ -643,9 +729,11 @@ class PlacementReport:
     def _small(self, count: float) -> bool:
         return 0 < count < self.threshold
 
-    def _count(self, count: float) -> float | str:
-        """A count for export: the number, or "<5" when it is small."""
-        return SUPPRESSED if self._small(count) else float(count)
+    def _count(self, count: float, *, hide: bool = False) -> float | str:
+        """A count for export: the number, "<5" when it is small, empty (NaN) when `hide`."""
+        if self._small(count):
+            return SUPPRESSED
+        return math.nan if hide else float(count)
 
     def _targets(self) -> list[str]:
         present = set(self.register.episodes["target"])
@@ -668,6 +756,86 @@ class PlacementReport:
         now = aggregate(self.register, *ytd_window(self.period))
         before = aggregate(self.register, *ytd_window(self.period, 1))
         return now, before
+
+    @cached_property
+    def _ytd_hidden(self) -> tuple[frozenset, frozenset]:
+        """The year-to-date cells not shown, this year (0) and last year (1); see `_protect_ytd`."""
+        return self._protect_ytd(0), self._protect_ytd(1)
+
+    def _protect_ytd(self, back: int) -> frozenset:
+        """Primary and complementary suppression of the year-to-date care days and cost.
+
+        Cells: ("rad", target, group), ("summa", target), ("total",) as in hvb_varddygn and
+        hvb_dygnskostnad, ("familjehem",) (the children's family-home care days, a key figure)
+        and, this year, ("avstamning", target): the register cost of the forms booked on the
+        target group's row, the sum of the reconciliation's months. A cell built on fewer than
+        `threshold` individuals is hidden, and then as many more as it takes for no hidden
+        cell to follow from the published sums.
+        """
+        cells = self._ytd[back]
+        days = self._ytd_days[back]
+        ep = self.register.episodes
+        values: dict[Hashable, float] = {}
+        hidden: set[Hashable] = set()
+        fixed: set[Hashable] = set()
+        sums: set[Hashable] = set()
+        equations: list[dict[Hashable, float]] = []
+        total: dict[Hashable, float] = {("total",): 1.0}
+        persons_total = 0
+        for target in self._targets():
+            groups = self._groups(g for t, g in cells.index if t == target)
+            summa = ("summa", target)
+            persons = self._ytd_persons(target, back=back)
+            persons_total += persons
+            values[summa] = self._cells_total(back, [target], None, "varddygn")
+            (hidden if self._small(persons) else sums).add(summa)
+            parts: dict[Hashable, float] = {summa: 1.0}
+            on_row: dict[Hashable, float] = {("avstamning", target): 1.0}
+            for group in groups:
+                key = ("rad", target, group)
+                values[key] = float(cells.loc[(target, group), "varddygn"])
+                if self._small(cells.loc[(target, group), "individer"]):
+                    hidden.add(key)
+                parts[key] = -1.0
+                mask = (
+                    (days > 0)
+                    & (ep["target"] == target).to_numpy()
+                    & (ep["group"] == group).to_numpy()
+                )
+                elsewhere = {self.catalogue.forms[f].activity is not None for f in ep["form"][mask]}
+                if elsewhere == {False}:
+                    on_row[key] = -1.0
+                elif elsewhere == {True, False}:  # part of the group is booked elsewhere
+                    on_row[("del", target, group)] = -1.0
+                    hidden.add(("del", target, group))
+            equations.append(parts)
+            total[summa] = -1.0
+            if back == 0 and target in self.settings.ledger:
+                equations.append(on_row)
+                fixed.add(("avstamning", target))
+            if target == CHILDREN:
+                fh = [g for g in self.catalogue.family_home_groups if g in groups]
+                if fh:
+                    values[("familjehem",)] = self._ytd_sum(CHILDREN, fh, "varddygn", back)
+                    if self._small(self._ytd_persons(CHILDREN, fh, back)):
+                        hidden.add(("familjehem",))
+                    equations.append(
+                        {("familjehem",): 1.0} | {("rad", CHILDREN, g): -1.0 for g in fh}
+                    )
+        values[("total",)] = sum(values[k] for k in total if k != ("total",))
+        (hidden if self._small(persons_total) else sums).add(("total",))
+        equations.append(total)
+        return frozenset(complementary_suppression(values, hidden, equations, fixed, sums))
+
+    def _hidden(self, back: int, *cell: str) -> bool:
+        return cell in self._ytd_hidden[back]
+
+    @cached_property
+    def _ytd_days(self) -> tuple[np.ndarray, np.ndarray]:
+        return (
+            self.register.days(*ytd_window(self.period)),
+            self.register.days(*ytd_window(self.period, 1)),
+        )
 
     def _cells_total(
         self, back: int, targets: Sequence[str], groups: Sequence[str] | None, column: str
@@ -700,7 +868,7 @@ class PlacementReport:
                 records.append(self._days_record(target, [group], "rad"))
             records.append(self._days_record(target, groups, "summa"))
         records.append(self._days_record(None, None, "total"))
-        return pd.DataFrame.from_records(records)
+        return pd.DataFrame.from_records(records).drop(columns="_dolt")
 
     def _days_record(self, target: str | None, groups: list[str] | None, level: str) -> dict:
         targets = [target] if target else self._targets()
@@ -710,20 +878,25 @@ class PlacementReport:
         d0 = self._cells_total(1, targets, groups, "varddygn")
         if level == "rad":
             label = self._row_label(target, groups[0])  # type: ignore[arg-type,index]
+            cell: tuple[str, ...] = ("rad", target, groups[0])  # type: ignore[assignment,index]
         elif level == "summa":
             label = f"Summa {TARGET_GROUPS[target].lower()}"  # type: ignore[index]
+            cell = ("summa", target)  # type: ignore[assignment]
         else:
             label = "Totalt"
-        hidden = self._small(persons) or self._small(persons_before)
+            cell = ("total",)
+        hide_now, hide_before = self._hidden(0, *cell), self._hidden(1, *cell)
+        hidden = hide_now or hide_before
         return {
             "rad": label,
-            "varddygn_foregaende_ar": math.nan if self._small(persons_before) else d0,
-            "varddygn": math.nan if self._small(persons) else d1,
+            "varddygn_foregaende_ar": math.nan if hide_before else d0,
+            "varddygn": math.nan if hide_now else d1,
             "forandring": math.nan if hidden else d1 - d0,
             "forandring_procent": math.nan if hidden else _pct_change(d1, d0),
-            "individer_foregaende_ar": self._count(persons_before),
-            "individer": self._count(persons),
+            "individer_foregaende_ar": self._count(persons_before, hide=hide_before),
+            "individer": self._count(persons, hide=hide_now),
             LEVEL: level,
+            "_dolt": (hide_now, hide_before),
         }
 
     def cost_table(self) -> pd.DataFrame:
@@ -740,8 +913,7 @@ class PlacementReport:
     def _cost_record(self, target: str | None, groups: list[str] | None, level: str) -> dict:
         base = self._days_record(target, groups, level)
         targets = [target] if target else self._targets()
-        hide_now = isinstance(base["individer"], str)
-        hide_before = isinstance(base["individer_foregaende_ar"], str)
+        hide_now, hide_before = base["_dolt"]
         c1 = self._cells_total(0, targets, groups, "kostnad")
         c0 = self._cells_total(1, targets, groups, "kostnad")
         d1 = self._cells_total(0, targets, groups, "varddygn")
@@ -759,7 +931,13 @@ class PlacementReport:
         }
 
     def monthly_care_days(self, target: str = CHILDREN, *, year: int | None = None) -> pd.DataFrame:
-        """Care days per month and form group for a year (months up to the period only)."""
+        """Care days per month and form group for a year (months up to the period only).
+
+        A group's months are all hidden when one of them rests on fewer than `threshold`
+        individuals or its year-to-date figure is hidden, and when that leaves a single group
+        hidden, the smallest other group is hidden too, so that no month follows from a year
+        total or from the months of the other groups.
+        """
         year = year or self.year
         last = min(f"{year}-12", self.period)
         months = month_range(f"{year}-01", last)
@@ -774,56 +952,93 @@ class PlacementReport:
         sums = frame.groupby("group")[months].sum()
         persons = frame[months].gt(0).groupby([frame["group"], frame["person"]]).any()
         counts = persons.groupby(level=0).sum()
-        sums = sums.where(~((counts > 0) & (counts < self.threshold)))
+        hide = ((counts > 0) & (counts < self.threshold)).any(axis=1)
+        back = self.year - year
+        if back in (0, 1):
+            hide |= pd.Series(
+                [self._hidden(back, "rad", target, g) for g in hide.index], hide.index
+            )
+        present = sums.index[sums.sum(axis=1) > 0]
+        if hide[present].sum() == 1 and len(present) > 1:
+            others = sums.loc[present].sum(axis=1)[~hide[present]]
+            hide[others.idxmin()] = True
+        sums = sums.astype(float)
+        sums.loc[hide[hide].index] = math.nan
         return sums.reindex(self._groups(sums.index))
 
     def monthly_table(self) -> pd.DataFrame:
-        """`hvb_varddygn_manad`: care days per month of the year, per form (jan … month)."""
+        """`hvb_varddygn_manad`: care days per month of the year, per form (jan … month).
+
+        `summa` is the year-to-date figure of hvb_varddygn, shown unless that is hidden.
+        """
         months = [SWEDISH_MONTHS_SHORT[m - 1] for m in range(1, self.month + 1)]
+        cells = self._ytd[0]
         records = []
         for target in self._targets():
             current = self.monthly_care_days(target)
             for group in current.index:
                 values = current.loc[group].to_numpy()
+                if (target, group) not in cells.index:  # no care day this year
+                    total = 0.0
+                elif self._hidden(0, "rad", target, group):
+                    total = math.nan
+                else:
+                    total = float(cells.loc[(target, group), "varddygn"])
                 records.append(
                     {"rad": self._row_label(target, group)}
                     | dict(zip(months, values, strict=True))
-                    | {"summa": float(np.sum(values)) if not np.isnan(values).any() else math.nan}
-                    | {LEVEL: "rad"}
+                    | {"summa": total, LEVEL: "rad"}
                 )
         return pd.DataFrame.from_records(records, columns=["rad", *months, "summa", LEVEL])
 
     # -- price, volume and mix --------------------------------------------------------------
     def price_volume_table(self, target: str = CHILDREN) -> pd.DataFrame:
-        """`hvb_pris_volym`: the change in cost year to date split into volume, mix and price."""
+        """`hvb_pris_volym`: the change in cost year to date split into volume, mix and price.
+
+        Groups hidden in hvb_varddygn (this year or last) are decomposed together as one row,
+        MERGED_LABEL: Totalt minus the shown rows then gives only their sum, which the sum rows
+        of hvb_varddygn and hvb_dygnskostnad give anyway.
+        """
         now, before = self._ytd
-        cur = now.xs(target, level="target") if target in now.index.get_level_values(0) else None
-        prev = (
-            before.xs(target, level="target")
-            if target in before.index.get_level_values(0)
-            else None
-        )
-        empty = pd.DataFrame(columns=["varddygn", "kostnad"])
-        cur = cur if cur is not None else empty
-        prev = prev if prev is not None else empty
+        columns = ["varddygn", "kostnad"]
+
+        def cells(frame: pd.DataFrame) -> pd.DataFrame:
+            if target not in frame.index.get_level_values(0):
+                return pd.DataFrame(columns=columns, dtype=float)
+            return frame.xs(target, level="target")[columns]
+
+        cur, prev = cells(now), cells(before)
         order = self._groups([*cur.index, *prev.index])
-        table = price_volume_mix(prev.reindex(order).dropna(how="all"), cur.reindex(order))
-        table = table.reindex(order)
-        persons_now = now["individer"].get(target, pd.Series(dtype=float))
-        persons_before = before["individer"].get(target, pd.Series(dtype=float))
+        merged = [
+            g
+            for g in order
+            if self._hidden(0, "rad", target, g) or self._hidden(1, "rad", target, g)
+        ]
+        if len(merged) == 1 and len(order) > 1:  # never one group alone under the merged label
+            sizes = cur["varddygn"].reindex(order).fillna(0) + prev["varddygn"].reindex(
+                order
+            ).fillna(0)
+            merged.append(sizes.drop(merged).idxmin())
+        label = {g: MERGED_LABEL if g in merged else self.catalogue.group_label(g) for g in order}
+        rows_order = list(dict.fromkeys(label[g] for g in order if g not in merged))
+        rows_order += [MERGED_LABEL] if merged else []
+        cur = cur.groupby(cur.index.map(label)).sum()
+        prev = prev.groupby(prev.index.map(label)).sum()
+        table = price_volume_mix(
+            prev.reindex(rows_order).dropna(how="all"), cur.reindex(rows_order)
+        )
+        table = table.reindex(rows_order)
         total = table.sum(numeric_only=True)
+        whole_hidden = any(self._hidden(b, "summa", target) for b in (0, 1))
         rows = []
-        for group in order:
-            rec = table.loc[group].to_dict()
-            small = self._small(persons_now.get(group, 0)) or self._small(
-                persons_before.get(group, 0)
-            )
-            if small:
-                rec = dict.fromkeys(rec, math.nan)
-            rows.append({"rad": self.catalogue.group_label(group)} | rec | {LEVEL: "rad"})
+        for name in rows_order:
+            rec = table.loc[name].to_dict()
+            rows.append({"rad": name} | rec | {LEVEL: "rad"})
         rows.append({"rad": "Totalt"} | total.to_dict() | {LEVEL: "total"})
-        columns = ["rad", *table.columns, LEVEL]
-        return pd.DataFrame.from_records(rows, columns=columns)
+        frame = pd.DataFrame.from_records(rows, columns=["rad", *table.columns, LEVEL])
+        if whole_hidden:
+            frame[list(table.columns)] = math.nan
+        return frame
 
     # -- rolling twelve months --------------------------------------------------------------
     def rolling(self, target: str, first: str | None = None) -> pd.DataFrame:
@@ -839,17 +1054,31 @@ class PlacementReport:
         monthly_cost = (days[mask] * ep.loc[mask, "price"].to_numpy()[:, None]).sum(axis=0)
         r12_days = pd.Series(monthly_days, index=months).rolling(12).sum()
         r12_cost = pd.Series(monthly_cost, index=months).rolling(12).sum()
+        # persons with a care day in each twelve-month window: a window under the threshold
+        # is not shown
+        placed = pd.DataFrame(days[mask] > 0).groupby(ep.loc[mask, "person"].to_numpy()).any()
+        seen = np.cumsum(placed.to_numpy(int), axis=1)
+        before = np.pad(seen, ((0, 0), (12, 0)))[:, : len(months)]
+        small = pd.Series(((seen - before) > 0).sum(axis=0), index=months).map(self._small)
         out = pd.DataFrame(
-            {"period": months, "kostnad": r12_cost.to_numpy(), "varddygn": r12_days.to_numpy()}
+            {
+                "period": months,
+                "kostnad": r12_cost.where(~small).to_numpy(),
+                "varddygn": r12_days.where(~small).to_numpy(),
+            }
         )
         out["dygnskostnad"] = out["kostnad"] / out["varddygn"].where(out["varddygn"] > 0)
         return out[out["period"] >= start].reset_index(drop=True)
 
     def r12_cost(self, target: str, period: str | None = None) -> float:
+        """Cost in the twelve months ending with `period` (empty under the threshold)."""
         lo, hi = r12_window(period or self.period)
         days = self.register.days(lo, hi)
-        mask = (self.register.episodes["target"] == target).to_numpy()
-        return float((days * self.register.episodes["price"].to_numpy())[mask].sum())
+        ep = self.register.episodes
+        mask = (ep["target"] == target).to_numpy() & (days > 0)
+        if self._small(ep.loc[mask, "person"].nunique()):
+            return math.nan
+        return float((days * ep["price"].to_numpy())[mask].sum())
 
     def rolling_table(self) -> pd.DataFrame:
         """`hvb_r12`: the last 24 months' rolling 12-month cost, care days and cost per day."""
@@ -864,7 +1093,12 @@ class PlacementReport:
 
     # -- agreements ---------------------------------------------------------------------------
     def agreement_table(self, group: str = "hvb") -> pd.DataFrame:
-        """`hvb_avtal`: framework agreement, supplementary agreements and direct purchases."""
+        """`hvb_avtal`: framework agreement, supplementary agreements and direct purchases.
+
+        A category built on fewer than `threshold` individuals is hidden, and with it as many
+        other categories as it takes for none to follow from the sum row (whose figures are
+        those of hvb_varddygn and hvb_dygnskostnad, hidden with them).
+        """
         records = []
         lo, hi = ytd_window(self.period)
         lo0, hi0 = ytd_window(self.period, 1)
@@ -882,18 +1116,43 @@ class PlacementReport:
             total_chains = active["chain"].nunique()
             cats = [c for c in AGREEMENT_LABELS if c in set(part["agreement"])]
             label = f"{self.catalogue.group_label(group)} {TARGET_GROUPS[target].lower()}"
+            summa_hidden = self._hidden(0, "rad", target, group)
+            values: dict[Hashable, float] = {}
+            primary: set[Hashable] = {"summa"} if summa_hidden else set()
+            for cat in cats:
+                sub = active[active["agreement"] == cat]
+                values[cat] = float(sub["_d"].sum())
+                if self._small(sub["person"].nunique()):
+                    primary.add(cat)
+            equation = {"summa": 1.0} | dict.fromkeys(cats, -1.0)
+            hidden = complementary_suppression(
+                values, primary, [equation], set() if summa_hidden else {"summa"}
+            )
             for cat in cats:
                 sub = part[part["agreement"] == cat]
                 rec = self._agreement_record(
-                    sub, f"{AGREEMENT_LABELS[cat]}, {label}", "rad", total_days, total_chains
+                    sub,
+                    f"{AGREEMENT_LABELS[cat]}, {label}",
+                    "rad",
+                    total_days,
+                    total_chains,
+                    cat in hidden,
                 )
                 records.append(rec | {"_malgrupp": target, "_avtal": cat})
-            rec = self._agreement_record(part, f"Summa {label}", "summa", total_days, total_chains)
+            rec = self._agreement_record(
+                part, f"Summa {label}", "summa", total_days, total_chains, summa_hidden
+            )
             records.append(rec | {"_malgrupp": target, "_avtal": ""})
         return pd.DataFrame.from_records(records)
 
     def _agreement_record(
-        self, part: pd.DataFrame, label: str, level: str, total_days: float, total_chains: int
+        self,
+        part: pd.DataFrame,
+        label: str,
+        level: str,
+        total_days: float,
+        total_chains: int,
+        hide: bool,
     ) -> dict:
         active = part[part["_d"] > 0]
         active0 = part[part["_d0"] > 0]
@@ -901,10 +1160,10 @@ class PlacementReport:
         chains = active["chain"].nunique()
         days, days0 = float(active["_d"].sum()), float(active0["_d0"].sum())
         cost, cost0 = float(active["_c"].sum()), float(active0["_c0"].sum())
-        hide, hide0 = self._small(persons), self._small(persons0)
+        hide0 = self._small(persons0)
         return {
             "rad": label,
-            "placeringar": self._count(chains) if not hide else SUPPRESSED,
+            "placeringar": SUPPRESSED if self._small(persons) else self._count(chains, hide=hide),
             "andel_placeringar": math.nan if hide else _share(chains, total_chains),
             "varddygn": math.nan if hide else days,
             "andel_varddygn": math.nan if hide else _share(days, total_days),
@@ -986,17 +1245,29 @@ class PlacementReport:
         )
 
     def flows_table(self) -> pd.DataFrame:
-        """`hvb_in_ut`: new and ended placements per month this year, with period sums."""
+        """`hvb_in_ut`: new and ended placements per month this year, with period sums.
+
+        A month under `threshold` ("<5") leaves every other month of its column empty.
+        """
         months = month_range(f"{self.year}-01", self.period)
         months0 = month_range(f"{self.year - 1}-01", f"{self.year - 1}-{self.month:02d}")
         records: list[dict] = []
         now = {t: self.flows(t, months) for t in TARGET_GROUPS}
         before = {t: self.flows(t, months0) for t in TARGET_GROUPS}
+        # a month under the threshold hides every month of its column: the period sum minus
+        # the other months would give it
+        hide = {
+            (target, kind): bool(now[target][kind].map(self._small).any())
+            for target in TARGET_GROUPS
+            for kind in ("nya", "avslutade")
+        }
         for month in months:
             rec: dict[str, Any] = {"rad": _month_label(month)}
             for target in TARGET_GROUPS:
-                rec[f"nya_{target}"] = self._count(now[target].loc[month, "nya"])
-                rec[f"avslutade_{target}"] = self._count(now[target].loc[month, "avslutade"])
+                for kind in ("nya", "avslutade"):
+                    rec[f"{kind}_{target}"] = self._count(
+                        now[target].loc[month, kind], hide=hide[target, kind]
+                    )
             records.append(rec | {LEVEL: "rad"})
         for label, data, level in (
             (f"Summa {self.span}", now, "summa"),
@@ -1010,29 +1281,41 @@ class PlacementReport:
         return pd.DataFrame.from_records(records)
 
     def lengths_table(self) -> pd.DataFrame:
-        """`hvb_langd`: lengths of placements ended this year and of those still ongoing."""
+        """`hvb_langd`: lengths of placements ended this year and of those still ongoing.
+
+        A count under `threshold` is shown as "<5" and its lengths are hidden; so that it does
+        not follow from the sum row, as many other counts as it takes are left empty too.
+        """
         chains = self.register.chains
         lo, hi = ytd_window(self.period)
         as_of = self.register.as_of
         records = []
         for target in self._targets():
             part = chains[chains["target"] == target]
-            for group in self._groups(part["group"]):
-                records.append(
-                    self._length_record(
-                        part[part["group"] == group],
-                        lo,
-                        hi,
-                        as_of,
-                        self._row_label(target, group),
-                        "rad",
-                    )
-                )
-            records.append(
+            target_records = [
                 self._length_record(
-                    part, lo, hi, as_of, f"Summa {TARGET_GROUPS[target].lower()}", "summa"
+                    part[part["group"] == group],
+                    lo,
+                    hi,
+                    as_of,
+                    self._row_label(target, group),
+                    "rad",
                 )
+                for group in self._groups(part["group"])
+            ]
+            summa = self._length_record(
+                part, lo, hi, as_of, f"Summa {TARGET_GROUPS[target].lower()}", "summa"
             )
+            for column in ("avslutade", "pagaende"):
+                counts = [r.pop(f"_{column}") for r in [*target_records, summa]]
+                values = dict(enumerate(counts))
+                primary = {i for i, n in values.items() if self._small(n)}
+                total = len(counts) - 1
+                equation = {total: 1.0} | dict.fromkeys(range(total), -1.0)
+                hidden = complementary_suppression(values, primary, [equation], (), {total})
+                for i, rec in enumerate([*target_records, summa]):
+                    rec[column] = self._count(counts[i], hide=i in hidden)
+            records += [*target_records, summa]
         return pd.DataFrame.from_records(records)
 
     def _length_record(
@@ -1046,15 +1329,17 @@ class PlacementReport:
         hide_ongoing = len(ongoing) < self.threshold
         return {
             "rad": label,
-            "avslutade": self._count(len(ended)),
+            "avslutade": math.nan,
             "median_langd_avslutade": math.nan if hide_ended else float(np.median(lengths)),
             "medel_langd_avslutade": math.nan if hide_ended else float(lengths.mean()),
             "andel_over_ett_ar": math.nan
             if hide_ended
             else _share((lengths > 365).sum(), len(lengths)),
-            "pagaende": self._count(len(ongoing)),
+            "pagaende": math.nan,
             "median_tid_pagaende": math.nan if hide_ongoing else float(np.median(elapsed)),
             LEVEL: level,
+            "_avslutade": float(len(ended)),
+            "_pagaende": float(len(ongoing)),
         }
 
     # -- gang crime ---------------------------------------------------------------------------
@@ -1093,11 +1378,18 @@ class PlacementReport:
         def put(key: str, label: str, value: float | str, unit: str) -> None:
             out[key] = (label, value, unit)
 
-        hvb1 = self._ytd_sum(CHILDREN, ["hvb"], "varddygn")
-        hvb0 = self._ytd_sum(CHILDREN, ["hvb"], "varddygn", 1)
-        fh1 = self._ytd_sum(CHILDREN, fh, "varddygn")
-        fh0 = self._ytd_sum(CHILDREN, fh, "varddygn", 1)
-        kons1 = self._ytd_sum(CHILDREN, kons, "varddygn")
+        def shown(value: float, back: int, *cells: tuple[str, ...]) -> float:
+            """The value, or NaN when one of the cells it is built from is hidden."""
+            return math.nan if any(self._hidden(back, *c) for c in cells) else value
+
+        hvb = ("rad", CHILDREN, "hvb")
+        hvb1 = shown(self._ytd_sum(CHILDREN, ["hvb"], "varddygn"), 0, hvb)
+        hvb0 = shown(self._ytd_sum(CHILDREN, ["hvb"], "varddygn", 1), 1, hvb)
+        fh1 = shown(self._ytd_sum(CHILDREN, fh, "varddygn"), 0, ("familjehem",))
+        fh0 = shown(self._ytd_sum(CHILDREN, fh, "varddygn", 1), 1, ("familjehem",))
+        kons1 = shown(
+            self._ytd_sum(CHILDREN, kons, "varddygn"), 0, *[("rad", CHILDREN, g) for g in kons]
+        )
         put("varddygn_hvb", f"Vårddygn HVB barn och unga {span}", hvb1, "dygn")
         put("varddygn_hvb_foregaende_ar", f"Vårddygn HVB barn och unga {span0}", hvb0, "dygn")
         put(
@@ -1137,8 +1429,8 @@ class PlacementReport:
             _share(fh1 - kons1, fh1),
             "procent",
         )
-        hvb_cost1 = self._ytd_sum(CHILDREN, ["hvb"], "kostnad")
-        hvb_cost0 = self._ytd_sum(CHILDREN, ["hvb"], "kostnad", 1)
+        hvb_cost1 = shown(self._ytd_sum(CHILDREN, ["hvb"], "kostnad"), 0, hvb)
+        hvb_cost0 = shown(self._ytd_sum(CHILDREN, ["hvb"], "kostnad", 1), 1, hvb)
         put(
             "dygnskostnad_hvb",
             f"Kostnad per vårddygn HVB barn och unga {span}",
@@ -1154,9 +1446,10 @@ class PlacementReport:
         groups = list(cat.groups)
         for target, suffix in ((CHILDREN, "barn"), (ADULTS, "vuxna")):
             label = TARGET_GROUPS[target].lower()
-            c1 = self._ytd_sum(target, groups, "kostnad")
-            c0 = self._ytd_sum(target, groups, "kostnad", 1)
-            d1 = self._ytd_sum(target, groups, "varddygn")
+            summa = ("summa", target)
+            c1 = shown(self._ytd_sum(target, groups, "kostnad"), 0, summa)
+            c0 = shown(self._ytd_sum(target, groups, "kostnad", 1), 1, summa)
+            d1 = shown(self._ytd_sum(target, groups, "varddygn"), 0, summa)
             put(
                 f"kostnad_dygnsplaceringar_{suffix}",
                 f"Kostnad dygnsplaceringar {label} {span}",
@@ -1380,7 +1673,9 @@ class PlacementReport:
             enough = len(lengths) >= cfg.min_completed
             fallback = cfg.fallback_length.get(group, 180)
             committed = 0.0
-            for row in part[(part["start"] < as_of) & (part["end"] > as_of)].itertuples():
+            active = part[(part["start"] < as_of) & (part["end"] > as_of)]
+            ongoing = active["chain"].nunique()
+            for row in active.itertuples():
                 if row.end < ONGOING:
                     days = float(max(min(int(row.end), year_end) - as_of, 0))
                 else:
@@ -1411,6 +1706,8 @@ class PlacementReport:
                     "aktiva_placeringar": committed,
                     "nya_placeringar": rate * price * sum(stays),
                     "individer": part.loc[part["_days"] > 0, "person"].nunique(),
+                    "_pagaende": ongoing,
+                    "_nya": len(new),
                 }
             )
         cells = pd.DataFrame.from_records(records)
@@ -1419,21 +1716,84 @@ class PlacementReport:
         ].sum(axis=1)
         return cells
 
+    @cached_property
+    def _forecast_hidden(self) -> frozenset:
+        """Primary and complementary suppression of hvb_prognos and the register forecast in
+        hvb_prognos_jamforelse.
+
+        Cells: (target, group, column) and (target, "summa", column) for the four forecast
+        columns, ("jamforelse", target) for the register forecast of the forms booked on the
+        target's row and ("ovrigt", target) for what the controllers' forecast leaves for other
+        costs (their forecast, which is published, minus it). Primary: the cost so far as in
+        hvb_dygnskostnad; the ongoing placements' rest of the year when fewer than `threshold`
+        placements are ongoing; the expected new placements when fewer than `threshold` started
+        in the inflow window; the full-year forecast when any of its parts is hidden.
+        """
+        cells = self._forecast_cells
+        parts = ["kostnad_hittills", "aktiva_placeringar", "nya_placeringar"]
+        columns = [*parts, "prognos_helar"]
+        values: dict[Hashable, float] = {}
+        hidden: set[Hashable] = set()
+        fixed: set[Hashable] = set()
+        equations: list[dict[Hashable, float]] = []
+        for target in self._targets():
+            mine = cells[cells["target"] == target]
+            part = mine.groupby("group")[[*columns, "_pagaende", "_nya"]].sum()
+            groups = self._groups(part.index)
+            rows: list[tuple[str, pd.Series, bool]] = [
+                (g, part.loc[g], self._hidden(0, "rad", target, g)) for g in groups
+            ]
+            rows.append(("summa", part.sum(), self._hidden(0, "summa", target)))
+            for name, row, cost_hidden in rows:
+                key = {c: (target, name, c) for c in columns}
+                values |= {key[c]: float(row[c]) for c in columns}
+                (hidden if cost_hidden else fixed).add(key["kostnad_hittills"])
+                if self._small(row["_pagaende"]):
+                    hidden.add(key["aktiva_placeringar"])
+                if self._small(row["_nya"]):
+                    hidden.add(key["nya_placeringar"])
+                if any(key[c] in hidden for c in parts):
+                    hidden.add(key["prognos_helar"])
+                equations.append({key["prognos_helar"]: 1.0} | {key[c]: -1.0 for c in parts})
+            for c in columns:
+                equations.append(
+                    {(target, "summa", c): 1.0} | {(target, g, c): -1.0 for g in groups}
+                )
+            if target in self.settings.ledger:
+                on_row: dict[Hashable, float] = {("jamforelse", target): 1.0}
+                for group in groups:
+                    booked = set(mine.loc[mine["group"] == group, "elsewhere"])
+                    if booked == {False}:
+                        on_row[(target, group, "prognos_helar")] = -1.0
+                    elif booked == {True, False}:  # part of the group is booked elsewhere
+                        on_row[(target, group, "del")] = -1.0
+                        hidden.add((target, group, "del"))
+                values[("jamforelse", target)] = float(
+                    mine.loc[~mine["elsewhere"], "prognos_helar"].sum()
+                )
+                equations += [on_row, {("ovrigt", target): 1.0, ("jamforelse", target): 1.0}]
+        return frozenset(complementary_suppression(values, hidden, equations, fixed))
+
     def forecast_table(self) -> pd.DataFrame:
         """`hvb_prognos`: commitment-based full-year forecast per form from the register."""
         cells = self._forecast_cells
+        hidden = self._forecast_hidden
         columns = ["kostnad_hittills", "aktiva_placeringar", "nya_placeringar", "prognos_helar"]
         records = []
         for target in self._targets():
-            part = cells[cells["target"] == target].groupby("group")[[*columns, "individer"]].sum()
+            part = cells[cells["target"] == target].groupby("group")[columns].sum()
             for group in self._groups(part.index):
                 row = part.loc[group]
-                small = self._small(row["individer"])
-                values = {c: math.nan if small else float(row[c]) for c in columns}
+                values = {
+                    c: math.nan if (target, group, c) in hidden else float(row[c]) for c in columns
+                }
                 records.append({"rad": self._row_label(target, group)} | values | {LEVEL: "rad"})
             records.append(
                 {"rad": f"Summa {TARGET_GROUPS[target].lower()}"}
-                | {c: float(part[c].sum()) for c in columns}
+                | {
+                    c: math.nan if (target, "summa", c) in hidden else float(part[c].sum())
+                    for c in columns
+                }
                 | {LEVEL: "summa"}
             )
         return pd.DataFrame.from_records(records, columns=["rad", *columns, LEVEL])
@@ -1536,14 +1896,19 @@ class PlacementReport:
             placed = float(self._ledger_by_month(target, months).sum())
             row_outcome = float(outcome.get(mapping.row, math.nan))
             row_forecast = float(controller.get(mapping.row, math.nan))
+            hidden = self._forecast_hidden
             records.append(
                 {
                     "rad": self._structure_label(mapping.row),
-                    "prognos_placeringar": register_forecast,
+                    "prognos_placeringar": math.nan
+                    if ("jamforelse", target) in hidden
+                    else register_forecast,
                     "utfall_placeringskonton": placed,
                     "utfall_rad": row_outcome,
                     "prognos_rad": row_forecast,
-                    "prognos_ovrigt": row_forecast - register_forecast,
+                    "prognos_ovrigt": math.nan
+                    if ("ovrigt", target) in hidden
+                    else row_forecast - register_forecast,
                     "ovrigt_linjar": (row_outcome - placed) * 12 / self.month,
                     LEVEL: "rad",
                 }
@@ -1757,11 +2122,15 @@ class PlacementReport:
         """The key figures as a Swedish bullet list (formatted, small counts suppressed)."""
         lines = []
         for _key, (label, value, unit) in self.facts.items():
-            lines.append(f"- {label}: **{format_fact(value, unit, self.threshold)}**")
+            text = format_fact(value, unit, self.threshold)
+            lines.append(f"- {label}: **{text}**" if text else f"- {label}: *{NOT_SHOWN}*")
         return "\n".join(lines)
 
     def commentary(self) -> str:
-        """A draft analysis in Swedish generated from the figures (for the controllers)."""
+        """A draft analysis in Swedish generated from the figures (for the controllers).
+
+        A sentence whose figures are hidden (or missing) is left out, and a closing note says so.
+        """
         f = self.fact
         change_hvb = f("varddygn_hvb_forandring")
         change_fh = f("varddygn_familjehem_forandring")
@@ -1771,36 +2140,77 @@ class PlacementReport:
         r12_now = f("r12_kostnad_dygnsplaceringar_barn")
         r12_then = f("r12_kostnad_dygnsplaceringar_barn_foregaende_ar")
         p1, p0 = f("dygnskostnad_hvb"), f("dygnskostnad_hvb_foregaende_ar")
-        parts = [
-            f"Antalet vårddygn i HVB för barn och unga {self.span} är "
-            f"{format_percent(abs(change_hvb), 0)} {_direction(change_hvb)} än samma period "
-            f"föregående år, och antalet vårddygn i familjehem är "
-            f"{format_percent(abs(change_fh), 0)} {_direction(change_fh)}. "
-            f"Kostnaden per vårddygn i HVB är {format_number(p1, 0)} kr mot "
-            f"{format_number(p0, 0)} kr föregående år "
-            f"({format_percent(_pct_change(p1, p0), 0, sign=True)}).",
-            f"Kostnaden för dygnsplaceringar av barn och unga har "
-            f"{'ökat' if pv['total_forandring'] >= 0 else 'minskat'} med "
-            f"{format_mnkr(abs(pv['total_forandring']), suffix=True)} jämfört med samma period "
-            f"föregående år. Av förändringen förklaras "
-            f"{format_mnkr(pv['volymeffekt'], suffix=True, sign=True)} av fler eller färre "
-            f"vårddygn totalt, {format_mnkr(pv['mixeffekt'], suffix=True, sign=True)} av en "
-            f"annan fördelning mellan vårdformerna och "
-            f"{format_mnkr(pv['priseffekt'], suffix=True, sign=True)} av ändrade priser per "
-            "vårddygn inom vårdformerna.",
-            f"Andelen konsulentstödda familjehem är {format_percent(share, 1)} av vårddygnen i "
-            f"familjehem (mål {format_percent(target, 0)}).",
-            f"Den rullande årskostnaden för dygnsplaceringar barn och unga är "
-            f"{format_mnkr(r12_now, suffix=True)} i {period_label(self.period)} mot "
-            f"{format_mnkr(r12_then, suffix=True)} ett år tidigare.",
-        ]
-        gang_share, gang_cost = f("andel_gangkopplade_placeringar"), f("kostnad_gangkopplade")
-        if isinstance(gang_share, float) and gang_share == gang_share:
-            parts.append(
-                f"{format_percent(gang_share, 1)} av placeringarna inom barn och unga {self.span} "
-                f"är kopplade till gängkriminalitet, med en kostnad på "
-                f"{format_mnkr(gang_cost, suffix=True)}."
+        parts: list[str] = []
+        left_out = False
+
+        def add(text: Callable[[], str], *values: float | str) -> None:
+            nonlocal left_out
+            if all(_known(v) for v in values):
+                parts.append(text())
+            else:
+                left_out = True
+
+        days_parts = []
+        if _known(change_hvb):
+            days_parts.append(
+                f"Antalet vårddygn i HVB för barn och unga {self.span} är "
+                f"{format_percent(abs(change_hvb), 0)} {_direction(change_hvb)} än samma period "
+                "föregående år."
             )
+        if _known(change_fh):
+            days_parts.append(
+                f"Antalet vårddygn i familjehem är {format_percent(abs(change_fh), 0)} "
+                f"{_direction(change_fh)} än samma period föregående år."
+            )
+        if _known(p1) and _known(p0):
+            days_parts.append(
+                f"Kostnaden per vårddygn i HVB är {format_number(p1, 0)} kr mot "
+                f"{format_number(p0, 0)} kr föregående år "
+                f"({format_percent(_pct_change(p1, p0), 0, sign=True)})."
+            )
+        left_out |= len(days_parts) < 3
+        if days_parts:
+            parts.append(" ".join(days_parts))
+        add(
+            lambda: (
+                f"Kostnaden för dygnsplaceringar av barn och unga har "
+                f"{'ökat' if pv['total_forandring'] >= 0 else 'minskat'} med "
+                f"{format_mnkr(abs(pv['total_forandring']), suffix=True)} jämfört med samma period "
+                f"föregående år. Av förändringen förklaras "
+                f"{format_mnkr(pv['volymeffekt'], suffix=True, sign=True)} av fler eller färre "
+                f"vårddygn totalt, {format_mnkr(pv['mixeffekt'], suffix=True, sign=True)} av en "
+                f"annan fördelning mellan vårdformerna och "
+                f"{format_mnkr(pv['priseffekt'], suffix=True, sign=True)} av ändrade priser per "
+                "vårddygn inom vårdformerna."
+            ),
+            pv["total_forandring"],
+        )
+        add(
+            lambda: (
+                f"Andelen konsulentstödda familjehem är {format_percent(share, 1)} av "
+                f"vårddygnen i familjehem (mål {format_percent(target, 0)})."
+            ),
+            share,
+        )
+        add(
+            lambda: (
+                f"Den rullande årskostnaden för dygnsplaceringar barn och unga är "
+                f"{format_mnkr(r12_now, suffix=True)} i {period_label(self.period)} mot "
+                f"{format_mnkr(r12_then, suffix=True)} ett år tidigare."
+            ),
+            r12_now,
+            r12_then,
+        )
+        gang_share, gang_cost = f("andel_gangkopplade_placeringar"), f("kostnad_gangkopplade")
+        add(
+            lambda: (
+                f"{format_percent(gang_share, 1)} av placeringarna inom barn och unga "
+                f"{self.span} är kopplade till gängkriminalitet, med en kostnad på "
+                f"{format_mnkr(gang_cost, suffix=True)}."
+            ),
+            gang_share,
+            gang_cost,
+        )
         flagged = self._flagged_months()
         if flagged:
             parts.append(
@@ -1811,6 +2221,12 @@ class PlacementReport:
             parts.append(
                 "Registrets kostnad stämmer med huvudbokens placeringskonton inom tröskeln "
                 "för varje månad."
+            )
+        if left_out:
+            parts.append(
+                "Uppgifter som bygger på färre än "
+                f"{self.threshold} individer eller placeringar, eller som saknas, "
+                "kommenteras inte."
             )
         return "\n\n".join(parts)
 
@@ -1853,8 +2269,10 @@ class PlacementReport:
         return "\n\n".join(
             [
                 f"Underlaget är placeringsregistret (episoder av dygnsvård) från {first} till "
-                f"och med {period_label(self.period)}, med pseudonymiserade personnummer. "
-                "Vårdformerna grupperas enligt params/vardformer.yaml.",
+                f"och med {period_label(self.period)}. Registret innehåller inga personnummer "
+                "(inläsningen vägrar en fil med personnummer): personer och placeringar har "
+                "pseudonymer, som inläsningen dessutom ersätter med en nyckelad hash innan "
+                "något sparas. Vårdformerna grupperas enligt params/vardformer.yaml.",
                 "**Vårddygn.** Inskrivningsdagen räknas, utskrivningsdagen (slutdatum) räknas "
                 "inte, som vid fakturering av vårddygn. Pågående placeringar räknas till och "
                 "med periodens sista dag. Dygnen förs till den månad de infaller i.",
@@ -1883,9 +2301,25 @@ class PlacementReport:
                 f"än {format_percent(cfg.threshold_percent, 1)} och "
                 f"{format_number(cfg.threshold_kr, 0)} kr.",
                 f"**Sekretess.** Antal under {cfg.suppress_below} visas som "
-                f"”<{cfg.suppress_below}” och uppgifter som bygger på färre än "
-                f"{cfg.suppress_below} individer visas inte. Inga uppgifter om enskilda "
-                "personer eller placeringar redovisas.",
+                f"”<{cfg.suppress_below}”. Uppgifter som bygger på färre än "
+                f"{cfg.suppress_below} individer eller placeringar (vårddygn, kostnader, "
+                "kostnad per vårddygn, andelar, längder, prognosens delar) visas inte: cellen "
+                "lämnas tom. Så att en dold uppgift inte kan räknas fram ur andra uppgifter "
+                "döljs också kompletterande uppgifter:\n\n"
+                "- Är en månad dold döljs alla månader i samma serie (en vårdform i tabellen "
+                "över vårddygn per månad, en kolumn i tabellen över nya och avslutade "
+                "placeringar); periodens summa visas om den själv bygger på minst "
+                f"{cfg.suppress_below} individer. Blir en vårdform ensam om dolda månader "
+                "döljs också den minsta andra vårdformens månader.\n"
+                "- I varje summa är antingen ingen eller minst två delar dolda: annars döljs "
+                "också den minsta av de andra delarna, eller den summa som skulle avslöja dem. "
+                "Det gäller summa- och totalrader och summor i andra tabeller, till exempel "
+                "avstämningens registerkostnad och registrets prognos i jämförelsen med "
+                "ekonomernas prognos.\n"
+                "- Är en del av prognosen dold döljs också helårsprognosen på samma rad.\n"
+                "- I pris–volymanalysen redovisas vårdformer med dolda uppgifter sammanslagna "
+                "på en rad.\n\n"
+                "Inga uppgifter om enskilda personer eller placeringar redovisas.",
             ]
         )
 
@@ -1926,40 +2360,33 @@ class PlacementReport:
 
 
 def count_format(threshold: int = 5, decimals: int = 0) -> Callable[[object], str]:
-    """Display of a count column: "<5" passes through, numbers via format_count."""
-
-    def fmt(value: object) -> str:
-        if isinstance(value, str):
-            return value
-        if decimals:
-            return format_number(value, decimals)  # type: ignore[arg-type]
-        return format_count(value, threshold=threshold)  # type: ignore[arg-type]
-
-    return fmt
+    """Display of a count column: "<5" passes through, counts under `threshold` become "<5"."""
+    return lambda value: format_cell(value, decimals, threshold=threshold)
 
 
 def _flag_text(value: object) -> str:
     return "Ja" if value is True or value == 1 else ""
 
 
+def _known(value: object) -> bool:
+    """A figure that is shown: a number (not NaN), not a suppression marker."""
+    return isinstance(value, int | float) and not math.isnan(value)
+
+
 def _direction(change: float) -> str:
     return "högre" if change >= 0 else "lägre"
 
 
+FACT_FORMATS: dict[str, Callable[[float, int], str]] = {
+    "procent": lambda v, _t: format_percent(v, 1),
+    "kr": lambda v, _t: format_kronor(v),
+    "dygn": lambda v, _t: format_with_unit(v, "dygn"),
+    "antal": lambda v, t: format_cell(v, threshold=t),
+}
+
+
 def format_fact(value: float | str, unit: str, threshold: int = 5) -> str:
-    """A key figure in Swedish with its unit (kronor amounts in mnkr above 1 mnkr)."""
+    """A key figure in Swedish with its unit (the HVB units of `facts`); "" when missing."""
     if isinstance(value, str):
         return value
-    if value != value:  # NaN
-        return "–"
-    if unit == "procent":
-        return format_percent(value, 1)
-    if unit == "kr":
-        return (
-            format_mnkr(value, suffix=True)
-            if abs(value) >= 1e6
-            else f"{format_number(value, 0)} kr"
-        )
-    if unit == "dygn":
-        return f"{format_number(value, 0)} dygn"
-    return format_count(value, threshold=threshold)
+    return FACT_FORMATS.get(unit, FACT_FORMATS["antal"])(value, threshold)
