@@ -701,7 +701,8 @@ def _write_index(
     sections = [
         {"name": name, "entries": sorted(items, key=lambda i: (i["order"], i["key"]))}
         for name, items in sorted(
-            by_section.items(), key=lambda kv: (min(i["order"] for i in kv[1]), kv[0])
+            by_section.items(),
+            key=lambda kv: (min(i.get("_notebook", 0) for i in kv[1]), kv[0]),
         )
     ]
     with _templates_dir() as templates:
@@ -1179,6 +1180,11 @@ def run_report(
             produced = _merge_outputs(staging, names, owners)
             tables = _collect_tables(staging)
             headlines = _collect_headlines(staging)
+            # Sections on the index page follow the notebooks' order, not the alphabet.
+            position = {n: i for i, n in enumerate(order)}
+            for item in headlines:
+                owner = owners.get(("headlines", item["key"]))
+                item["_notebook"] = position.get(owner, len(position))
             titles = {
                 n: results[n].title if n in results else str(kept[n].get("title") or n)
                 for n in order
