@@ -617,6 +617,9 @@ def write_workbook(tables: dict[str, Path], target: Path, *, title: str = "") ->
                 cell = sheet.cell(row=row_number, column=col_number, value=value)
                 if row_number == 1:
                     cell.font = bold
+                elif isinstance(value, int | float) and not isinstance(value, bool):
+                    # Thousands grouping; Excel shows it with the reader's own separators.
+                    cell.number_format = "#,##0" if float(value).is_integer() else "#,##0.00"
                 widths[col_number] = max(widths.get(col_number, 0), len(text))
         for col_number, width in widths.items():
             sheet.column_dimensions[get_column_letter(col_number)].width = min(width + 2, 60)
