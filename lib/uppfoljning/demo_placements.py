@@ -30,6 +30,7 @@ import csv
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from importlib.resources import files
 from pathlib import Path
 
 import numpy as np
@@ -74,17 +75,42 @@ COLUMNS = (
     "tillaggsavtal",
 )
 
-# The published facts the register is calibrated to (midpoints of the published rounding).
-HVB_INDIVIDUALS = {"2020-01": 91, "2021-04": 75}
-HVB_DAYS_CHANGE = 16.0  # % January–August 2024 against 2023
-FAMILY_HOME_DAYS_CHANGE = 7.0
-CONSULTANCY_SHARE = 25.80
+
+def _published_facts() -> dict[str, float]:
+    """The facts of the published reports (calibration/2024-08/hvb_placeringar_fakta.csv)."""
+    path = files("uppfoljning") / "calibration" / "2024-08" / "hvb_placeringar_fakta.csv"
+    with path.open(encoding="utf-8") as fh:
+        return {row["fakta"]: float(row["varde"]) for row in csv.DictReader(fh)}
+
+
+# The published facts the register is calibrated to. Where the text qualifies a figure
+# ("drygt 19", "strax under 150") the target is a point inside what the words allow.
+_FACTS = _published_facts()
+HVB_INDIVIDUALS = {
+    "2020-01": int(_FACTS["Antal individer placerade på HVB barn och unga januari 2020"]),
+    "2021-04": int(_FACTS["Antal individer placerade på HVB barn och unga april 2021"]),
+}
+HVB_DAYS_CHANGE = _FACTS[
+    "Antal vårddygn HVB barn och unga jämfört med samma period föregående år"
+]  # % January–August 2024 against 2023
+FAMILY_HOME_DAYS_CHANGE = _FACTS[
+    "Antal vårddygn familjehem barn och unga jämfört med samma period föregående år"
+]
+CONSULTANCY_SHARE = _FACTS["Andel konsulentstödda familjehem (av vårddygn i familjehem)"]
 PRICE_STEP_MONTH = "2020-04"
-PRICE_STEP = 1.15
-R12_TARGETS = {"2023-08": 147_500_000.0, "2024-08": 200_000_000.0}
-GANG_SHARE = 19.5
-GANG_COST = 23_500_000.0
-GANG_SHARE_PREVIOUS = 21.0
+PRICE_STEP = 1 + _FACTS["Genomsnittlig prisökning HVB ramavtal barn och unga från april 2020"] / 100
+R12_TARGETS = {
+    # "strax under 150": 2,5 mnkr under
+    "2023-08": (_FACTS["Rullande årskostnad dygnsplaceringar barn och unga ett år tidigare"] - 2.5)
+    * 1e6,
+    "2024-08": _FACTS["Rullande årskostnad dygnsplaceringar barn och unga"] * 1e6,
+}
+# "drygt 19": half a percentage point over
+GANG_SHARE = (
+    _FACTS["Andel dygnsplaceringar inom Barn och unga kopplade till gängkriminalitet"] + 0.5
+)
+GANG_COST = _FACTS["Kostnad dygnsplaceringar kopplade till gängkriminalitet"] * 1e6
+GANG_SHARE_PREVIOUS = 21.0  # not published; the report says the share "har sjunkit något"
 
 # Care forms as in params/vardformer.yaml (a test keeps the two in step).
 DEMO_CATALOGUE = CareFormCatalogue(
