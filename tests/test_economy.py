@@ -136,6 +136,14 @@ def test_drilldown_parts_add_up_to_the_row(eko):
     by_account = uf.drilldown.breakdown(eko, "569", by="konto")
     assert by_account["utfall"].sum() == pytest.approx(row["utfall"])
     assert by_account["budget"].sum() == pytest.approx(row["budget"])
+    names = dict(zip(by_account["konto"], by_account["konto_namn"], strict=True))
+    assert names["4611"] == "Köp av HVB-vård"  # params/kodnamn.yaml
+    costs = by_account[by_account["utfall"] > 0]
+    assert costs["andel"].sum() == pytest.approx(100.0)  # shares of the row's costs
+    table = uf.drilldown.breakdown_table(eko, "569", by="konto", top=3)
+    assert list(table["rad"])[:1] == [f"{by_account['konto'][0]} {by_account['konto_namn'][0]}"]
+    assert table["rad"].iloc[-1].startswith("Övriga (")
+    assert table["utfall"].sum() == pytest.approx(row["utfall"])
     own = uf.drilldown.breakdown(eko, "egen_regi", by="ansvar")
     assert set(own["ansvar"].str[:2]) <= {"47", "48"}
     lines = uf.drilldown.largest_lines(eko, "569", n=5)

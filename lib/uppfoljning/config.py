@@ -95,6 +95,7 @@ class PeriodParams:
     unit: str = "mnkr"
     code_map_file: Path | None = None
     action_plan_file: Path | None = None
+    code_names_file: Path | None = None
     raw: dict = field(repr=False, default_factory=dict)
 
     @property
@@ -128,6 +129,7 @@ _PERIOD_KEYS: dict[str, bool] = {  # key -> required
     "enhet": False,
     "kodomlaggning": False,
     "atgardsplan": False,
+    "kodnamn": False,
 }
 UNITS = ("mnkr", "tkr")
 
@@ -184,7 +186,7 @@ def load_period_params(path: Path | str, *, period: str | None = None) -> Period
             problems.append(f"foregaende_prognos: {prev} ska ligga före perioden {per}")
 
     optional_files: dict[str, Path | None] = {}
-    for key in ("kodomlaggning", "atgardsplan"):
+    for key in ("kodomlaggning", "atgardsplan", "kodnamn"):
         optional_files[key] = None
         if data.get(key):
             optional_files[key] = base / str(data[key])
@@ -222,6 +224,7 @@ def load_period_params(path: Path | str, *, period: str | None = None) -> Period
         unit=unit,
         code_map_file=optional_files["kodomlaggning"],
         action_plan_file=optional_files["atgardsplan"],
+        code_names_file=optional_files["kodnamn"],
         raw=data,
     )
 
@@ -269,6 +272,50 @@ def load_code_map(path: Path | str) -> CodeMap:
         raise ParamsError(path, problems)
     through = data.get("galler_till_och_med")
     return CodeMap(path, prefixes, int(through) if through is not None else None)
+
+
+# --------------------------------------------------------------------------- code names
+
+
+@dataclass(frozen=True)
+class CodeNames:
+    """Names of codes or code prefixes per dimension (params/kodnamn.yaml)."""
+
+    names: dict[str, dict[str, str]]
+
+    def name(self, dim: str, code: str) -> str:
+        """The name of the longest matching prefix, or "" when none matches."""
+        table = self.names.get(dim, {})
+        for end in range(len(code), 0, -1):
+            if code[:end] in table:
+                return table[code[:end]]
+        return ""
+
+    def label(self, dim: str, code: str) -> str:
+        name = self.name(dim, code)
+        return f"{code} {name}" if name else code
+
+
+def load_code_names(path: Path | str | None) -> CodeNames:
+    if path is None:
+        return CodeNames({})
+    path = Path(path)
+    data = _read_yaml(path) or {}
+    problems = [
+        f"okänd nyckel {k!r} (tillåtna: {', '.join(FILTER_DIMENSIONS)})"
+        for k in data
+        if k not in FILTER_DIMENSIONS
+    ]
+    names = {}
+    for dim in FILTER_DIMENSIONS:
+        table = data.get(dim) or {}
+        bad = [k for k in table if not str(k).isdigit()]
+        if bad:
+            problems.append(f"{dim}: koder ska vara siffror (citera dem): {bad}")
+        names[dim] = {str(k): str(v) for k, v in table.items()}
+    if problems:
+        raise ParamsError(path, problems)
+    return CodeNames(names)
 
 
 # --------------------------------------------------------------------------- report structure

@@ -52,7 +52,9 @@ def breakdown(
 ) -> pd.DataFrame:
     """A row's outcome (and periodised budget) split by one or more dimensions.
 
-    Sorted by absolute outcome; columns: the dimensions, utfall, [budget, avvikelse], andel (%).
+    Sorted by absolute outcome; columns: the dimensions, their names (params/kodnamn.yaml, when
+    the period file names one), utfall, [budget, avvikelse], andel (% of the row's costs for a
+    cost, of its revenues for a revenue).
     """
     dims = [by] if isinstance(by, str) else list(by)
     unknown = [d for d in dims if d not in DIMENSIONS]
@@ -69,11 +71,16 @@ def breakdown(
         b = b.groupby(dims, as_index=False)["belopp"].sum().rename(columns={"belopp": "budget"})
         out = out.merge(b, on=dims, how="outer").fillna({"utfall": 0.0, "budget": 0.0})
         out["avvikelse"] = out["budget"] - out["utfall"]
-    total = out["utfall"].sum()
-    # A share only means something when every part pulls the same way (all costs, say);
-    # a net of costs and revenues can be near zero and give shares of thousands of percent.
-    same_sign = (out["utfall"] >= 0).all() or (out["utfall"] <= 0).all()
-    out["andel"] = 100 * out["utfall"] / total if total and same_sign else float("nan")
+    for pos, dim in enumerate([d for d in dims if d != "period"]):
+        names = [eko.code_names.name(dim, str(c)) for c in out[dim]]
+        if any(names):
+            out.insert(len(dims) + pos, f"{dim}_namn", names)
+    # A share of the net can be thousands of percent when costs and revenues nearly cancel, so
+    # a cost part is a share of the costs and a revenue part a share of the revenues.
+    costs = out.loc[out["utfall"] > 0, "utfall"].sum()
+    revenues = out.loc[out["utfall"] < 0, "utfall"].sum()
+    gross = out["utfall"].where(out["utfall"] <= 0, costs).where(out["utfall"] > 0, revenues)
+    out["andel"] = (100 * out["utfall"] / gross).where(gross != 0)
     order = out["utfall"].abs().sort_values(ascending=False).index
     return out.loc[order].reset_index(drop=True)
 
@@ -104,9 +111,9 @@ def breakdown_table(
     eko: EconomyReport, row_id: str, by: str = "konto", top: int = 10
 ) -> pd.DataFrame:
     """A publishable breakdown (first column `rad`): the `top` largest parts plus the rest."""
-    parts = breakdown(eko, row_id, by=by)
+    parts = breakdown(eko, row_id, by=by).drop(columns=f"{by}_namn", errors="ignore")
     parts = parts.rename(columns={by: "rad"})
-    parts["rad"] = f"{by.capitalize()} " + parts["rad"].astype(str)
+    parts["rad"] = [eko.code_names.label(by, str(code)) for code in parts["rad"]]
     head, tail = parts.iloc[:top], parts.iloc[top:]
     if len(tail):
         rest = tail.drop(columns="rad").sum(numeric_only=True).to_dict()
@@ -144,7 +151,7 @@ def show(eko: EconomyReport, ctx, *, rows: int = 3, by: str = "konto") -> None:
                     "utfall": "Redovisat",
                     "budget": "Budget",
                     "avvikelse": "Avvikelse",
-                    "andel": "Andel av raden",
+                    "andel": "Andel av kostnader resp. intäkter",
                 },
                 unit=eko.unit,
                 formats={"andel": percent_format(1)},

@@ -14,7 +14,14 @@ import numpy as np
 import pandas as pd
 
 from . import actionplan, checks, forecast, narrative
-from .config import PeriodParams, ReportStructure, load_code_map, parse_period
+from .config import (
+    CodeNames,
+    PeriodParams,
+    ReportStructure,
+    load_code_map,
+    load_code_names,
+    parse_period,
+)
 from .formatting import format_amount, format_mnkr, period_label, period_range_label
 from .ledger import LEVEL, Ledger, Summary, _scan, summarise
 from .report import Markdown, ReportContext
@@ -626,6 +633,11 @@ class EconomyReport:
             )
         )
         return items
+
+    @cached_property
+    def code_names(self) -> CodeNames:
+        """Names of accounts, activities and units for the drill-down (params/kodnamn.yaml)."""
+        return load_code_names(self.params.code_names_file)
 
     # -- action plan ------------------------------------------------------------------------
     @cached_property
