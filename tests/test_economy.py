@@ -131,6 +131,16 @@ def test_rolling_and_cumulative_series(eko):
     assert cum[cum["period"] > "2024-08"]["utfall_ack"].isna().all()
 
 
+def test_monthly_deviations_add_up_to_the_period(eko):
+    matrix = eko.monthly_deviation_matrix()
+    assert list(matrix.columns) == [f"2024-{m:02d}" for m in range(1, 9)]
+    period = eko.period_table().set_index("rad")["avvikelse"]
+    for rad, months in matrix.iterrows():
+        assert months.sum() == pytest.approx(period[rad], abs=1.0), rad
+    fig = uf.plots.deviation_heatmap(matrix)
+    assert uf.plots.figure_png(fig) == uf.plots.figure_png(uf.plots.deviation_heatmap(matrix))
+
+
 def test_drilldown_parts_add_up_to_the_row(eko):
     row = eko.period_table().loc["569"]
     by_account = uf.drilldown.breakdown(eko, "569", by="konto")

@@ -725,6 +725,20 @@ class EconomyReport:
             parts.append(s)
         return pd.concat(parts, ignore_index=True)
 
+    def monthly_deviation_matrix(self) -> pd.DataFrame:
+        """Budget − outcome per top-level row (rows) and month of the report year up to the
+        period (columns): where in the year each deviation arose."""
+        outcome = self.monthly_by_row()
+        budget = self.monthly_budget_by_row()
+        f = budget.merge(outcome[["rad_id", "period", "utfall"]], on=["rad_id", "period"])
+        f = f[f["period"] <= self.params.period]
+        leaf = [r.id for r in self.structure.leaf_rows]
+        f = f[f["rad_id"].isin(leaf)]
+        f["avvikelse"] = f["budget"] - f["utfall"].fillna(0.0)
+        matrix = f.pivot_table(index="rad", columns="period", values="avvikelse", aggfunc="sum")
+        labels = [r.label for r in self.structure.leaf_rows if r.label in matrix.index]
+        return matrix.reindex(labels)
+
     def cumulative_vs_budget(self, row_ids: list[str]) -> pd.DataFrame:
         """Cumulative outcome and budget per month of the report year for the given rows."""
         outcome = self.monthly_by_row()

@@ -10,11 +10,13 @@ from __future__ import annotations
 import io
 
 import matplotlib as mpl
+import numpy as np
 import pandas as pd
+from matplotlib.colors import LinearSegmentedColormap
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
-from .formatting import SWEDISH_MONTHS_SHORT, format_amount
+from .formatting import SWEDISH_MONTHS_SHORT, UNIT_DIVISORS, format_amount, format_number
 
 PALETTE = ["#1f5f8b", "#e3a21a", "#2a9d8f", "#b3261e", "#6c757d", "#7b4f9d", "#8ab17d"]
 OVERSPEND = "#b3261e"
@@ -165,6 +167,43 @@ def rolling_lines(
     ax.yaxis.set_major_formatter(amount_axis(unit, 0))
     ax.set_ylabel(f"{unit}, rullande 12 månader")
     ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.0, 1.0))
+    ax.set_title(title)
+    fig.tight_layout()
+    return fig
+
+
+def deviation_heatmap(matrix: pd.DataFrame, *, unit: str = "mnkr", title: str = "") -> Figure:
+    """Rows × months of budget − outcome: red where a month overspent, green where it saved."""
+    import seaborn as sns
+
+    apply_style()
+    fig = Figure(figsize=(8.0, 0.38 * len(matrix) + 1.6))
+    ax = fig.add_subplot()
+    scale = UNIT_DIVISORS[unit]
+    values = matrix / scale
+    limit = float(np.nanmax(np.abs(values.to_numpy()))) if values.size else 1.0
+    cmap = LinearSegmentedColormap.from_list("avvikelse", [OVERSPEND, "#ffffff", UNDERSPEND])
+    annotations = values.map(
+        lambda v: format_number(v, 1) if unit == "mnkr" else format_number(v, 0)
+    )
+    sns.heatmap(
+        values,
+        ax=ax,
+        cmap=cmap,
+        vmin=-limit,
+        vmax=limit,
+        center=0,
+        annot=annotations.to_numpy(),
+        fmt="",
+        annot_kws={"fontsize": 7},
+        linewidths=0.5,
+        linecolor="#ffffff",
+        cbar_kws={"label": f"{unit} (negativt = underskott)", "format": amount_axis("kr", 0)},
+    )
+    ax.set_xticklabels([SWEDISH_MONTHS_SHORT[int(p[5:7]) - 1] for p in matrix.columns], rotation=0)
+    ax.set_xlabel("")
+    ax.set_ylabel("")
+    ax.grid(False)
     ax.set_title(title)
     fig.tight_layout()
     return fig
