@@ -288,7 +288,7 @@ class RawTable:
 
     path: Path
     columns: list[str]
-    data: dict[str, pa.Array]
+    data: dict[str, pa.Array | pa.ChunkedArray]
     lines: pa.Array | None  # None: row i is on line i + 2
     letters: dict[str, str] = field(default_factory=dict)  # XLSX column letters
 
@@ -336,12 +336,12 @@ def _read_csv(path: Path, problems: list[str]) -> RawTable | None:
                 return None
         problems.append(f"{path.name}: filen kan inte läsas som CSV")
         return None
-    columns = {h: table.column(h).combine_chunks() for h in header}
+    columns = {h: table.column(h) for h in header}  # chunked: no second copy of the file
     return RawTable(path, header, columns, _line_numbers(data, delimiter, columns, table.num_rows))
 
 
 def _line_numbers(
-    data: bytes, delimiter: str, columns: dict[str, pa.Array], rows: int
+    data: bytes, delimiter: str, columns: dict[str, pa.ChunkedArray], rows: int
 ) -> pa.Array | None:
     """Physical line of each record, or None when record i is simply on line i + 2.
 
