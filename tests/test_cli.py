@@ -39,3 +39,13 @@ def test_bad_parameters_exit_1_with_every_problem(tmp_path, capsys):
     assert cli.main(["run", "2024-08", "--params", str(bad), "--data", str(tmp_path)]) == 1
     err = capsys.readouterr().err
     assert "okänd nyckel 'okand'" in err and "nyckeln 'rapporttyp' saknas" in err
+
+
+def test_kolada_refresh_failure_is_a_message_not_a_traceback(tmp_path, monkeypatch, capsys):
+    def failing_refresh(*args, **kwargs):
+        raise kolada.KoladaError("Kolada-förfrågan 'kpi/N33022' misslyckades efter 6 försök")
+
+    monkeypatch.setattr(r9, "refresh_kolada", failing_refresh)
+    assert cli.main(["kolada", "refresh", "--data", str(tmp_path)]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("Fel: Kolada-förfrågan") and "Traceback" not in err

@@ -15,6 +15,7 @@ from pathlib import Path
 from .config import ParamsError, latest_period, load_period_params, project_root
 from .formatting import format_number
 from .ingest import SCHEMAS, IngestError, ingest
+from .kolada import KoladaError
 
 
 def _paths(args: argparse.Namespace) -> tuple[Path, Path, Path]:
@@ -176,7 +177,7 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)
-    except (ParamsError, IngestError, FileNotFoundError, LookupError) as exc:
+    except (ParamsError, IngestError, KoladaError, FileNotFoundError, LookupError) as exc:
         print(f"Fel: {exc}", file=sys.stderr)
         return 1
 
