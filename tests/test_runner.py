@@ -127,6 +127,20 @@ class _Refs(HTMLParser):
                 self.ids.add(value)
 
 
+def _assert_failed_layout(out_dir: Path, failed_dir: Path) -> None:
+    """After beta failed: its notebook, log and summary kept aside; the report dir untouched."""
+    assert sorted(p.name for p in failed_dir.iterdir()) == [
+        "beta.ipynb",
+        "beta.logg.txt",
+        "fel.txt",
+    ]
+    assert sorted(p.name for p in out_dir.iterdir()) == [
+        f".{PERIOD}.lock",
+        PERIOD,
+        f"{PERIOD}-misslyckad",
+    ]
+
+
 def test_period_label() -> None:
     assert period_label("2024-08") == "augusti 2024"
     assert period_label("2025-01") == "januari 2025"
@@ -387,16 +401,7 @@ def test_failed_run_leaves_previous_report_untouched(first: Run, tmp_path: Path)
     assert _snapshot(out_dir / PERIOD) == before
     kept = nbformat.read(failed_dir / "beta.ipynb", as_version=4)
     assert any(o.get("ename") == "RuntimeError" for c in kept.cells for o in c.get("outputs", []))
-    assert sorted(p.name for p in failed_dir.iterdir()) == [
-        "beta.ipynb",
-        "beta.logg.txt",
-        "fel.txt",
-    ]
-    assert sorted(p.name for p in out_dir.iterdir()) == [
-        f".{PERIOD}.lock",
-        PERIOD,
-        f"{PERIOD}-misslyckad",
-    ]
+    _assert_failed_layout(out_dir, failed_dir)
 
     # Both fail: both are reported at once and replace the earlier failure.
     (data_dir / "fel_alfa").touch()
@@ -471,16 +476,7 @@ def test_only_rerun_keeps_the_other_notebooks(first: Run, tmp_path: Path) -> Non
     assert caught.value.previous_report == report
     assert _snapshot(report) == before
     failed_dir = out_dir / f"{PERIOD}-misslyckad"
-    assert sorted(p.name for p in failed_dir.iterdir()) == [
-        "beta.ipynb",
-        "beta.logg.txt",
-        "fel.txt",
-    ]
-    assert sorted(p.name for p in out_dir.iterdir()) == [
-        f".{PERIOD}.lock",
-        PERIOD,
-        f"{PERIOD}-misslyckad",
-    ]
+    _assert_failed_layout(out_dir, failed_dir)
 
 
 def test_only_rerun_after_older_manifest_overwrites_same_names(first: Run, tmp_path: Path) -> None:

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from .config import ParamsError, _read_yaml, parse_period
+from .config import ParamsError, _read_yaml, check_keys, parse_period
 from .ledger import LEVEL, _scan
 
 TOTAL_LABEL = "Totalt"
@@ -38,9 +38,7 @@ def load_action_plan_config(
     problems: list[str] = []
     if not isinstance(data, dict) or not isinstance(data.get("omraden"), dict):
         raise ParamsError(path, ["filen ska ha `omraden:` med område: [rad-id, …]"])
-    for key in data:
-        if key != "omraden":
-            problems.append(f"okänd nyckel {key!r}")
+    check_keys(data, ["omraden"], problems)
     areas: dict[str, tuple[str, ...]] = {}
     for label, rows in data["omraden"].items():
         rows = rows or []

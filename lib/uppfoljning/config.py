@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -61,6 +62,25 @@ def latest_period(params_dir: Path) -> str:
     if not periods:
         raise FileNotFoundError(f"Inga periodfiler (ÅÅÅÅ-MM.yaml) i {params_dir}")
     return periods[-1]
+
+
+def check_keys(
+    item: dict,
+    allowed: Iterable[str],
+    problems: list[str],
+    *,
+    where: str = "",
+    required: Iterable[str] = (),
+) -> list[str]:
+    """Collect a YAML mapping's unknown and missing keys into `problems`; returns the missing."""
+    prefix = f"{where}: " if where else ""
+    allowed = list(allowed)
+    for key in item:
+        if key not in allowed:
+            problems.append(f"{prefix}okänd nyckel {key!r} (tillåtna: {', '.join(allowed)})")
+    missing = [k for k in required if k not in item]
+    problems.extend(f"{prefix}nyckeln {k!r} saknas" for k in missing)
+    return missing
 
 
 def _read_yaml(path: Path) -> Any:
@@ -143,12 +163,8 @@ def load_period_params(path: Path | str, *, period: str | None = None) -> Period
     if not isinstance(data, dict):
         raise ParamsError(path, ["filen ska innehålla nyckel: värde-par"])
     problems: list[str] = []
-    for key in data:
-        if key not in _PERIOD_KEYS:
-            problems.append(f"okänd nyckel {key!r} (tillåtna: {', '.join(_PERIOD_KEYS)})")
-    for key, required in _PERIOD_KEYS.items():
-        if required and key not in data:
-            problems.append(f"nyckeln {key!r} saknas")
+    required = [k for k, needed in _PERIOD_KEYS.items() if needed]
+    check_keys(data, _PERIOD_KEYS, problems, required=required)
 
     per = str(data.get("period", ""))
     if "period" in data and not PERIOD_RE.match(per):
@@ -301,11 +317,8 @@ def load_code_names(path: Path | str | None) -> CodeNames:
         return CodeNames({})
     path = Path(path)
     data = _read_yaml(path) or {}
-    problems = [
-        f"okänd nyckel {k!r} (tillåtna: {', '.join(FILTER_DIMENSIONS)})"
-        for k in data
-        if k not in FILTER_DIMENSIONS
-    ]
+    problems: list[str] = []
+    check_keys(data, FILTER_DIMENSIONS, problems)
     names = {}
     for dim in FILTER_DIMENSIONS:
         table = data.get(dim) or {}
@@ -398,11 +411,7 @@ def _parse_row(
     if not isinstance(item, dict):
         problems.append(f"{where}: ska vara en rad med id och rad")
         return None
-    for key in item:
-        if key not in _ROW_KEYS:
-            problems.append(f"{where}: okänd nyckel {key!r}")
-    if "id" not in item or "rad" not in item:
-        problems.append(f"{where}: id och rad krävs")
+    if check_keys(item, sorted(_ROW_KEYS), problems, where=where, required=("id", "rad")):
         return None
     where = f"{where} ({item['id']})"
     has_filter, has_sum = "filter" in item, "summa" in item
@@ -439,9 +448,7 @@ def load_structure(path: Path | str) -> ReportStructure:
     problems: list[str] = []
     if not isinstance(data, dict) or not isinstance(data.get("rader"), list):
         raise ParamsError(path, ["filen ska ha en lista `rader`"])
-    for key in data:
-        if key not in _STRUCT_KEYS:
-            problems.append(f"okänd nyckel {key!r}")
+    check_keys(data, sorted(_STRUCT_KEYS), problems)
     rows = [
         r
         for i, item in enumerate(data["rader"])

@@ -17,7 +17,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
 
 from .formatting import MNKR, SWEDISH_MONTHS_SHORT, format_number
-from .plots import OVERSPEND, PALETTE, STYLE, UNDERSPEND, apply_style, mnkr_axis
+from .plots import OVERSPEND, PALETTE, STYLE, UNDERSPEND, apply_style, mnkr_axis, panel_grid
 
 NEUTRAL = PALETTE[4]  # the palette's grey: last year, "all agreements"
 SERIES = [c for c in PALETTE if c not in (NEUTRAL, OVERSPEND, UNDERSPEND)]
@@ -56,13 +56,9 @@ def _year_ticks(ax, periods: list[str]) -> None:
 
 def care_days_by_month(data: pd.DataFrame, *, title: str = "") -> Figure:
     """Small multiples per care form: care days per month, this year against last year."""
-    apply_style()
     groups = list(dict.fromkeys(data["rad"]))
     years = sorted(data["ar"].unique()) if len(data) else []
-    ncols = 2 if len(groups) > 1 else 1
-    nrows = max((len(groups) + ncols - 1) // ncols, 1)
-    fig = Figure(figsize=(WIDTH, 2.4 * nrows))
-    axes = fig.subplots(nrows, ncols, squeeze=False).ravel()
+    fig, axes = panel_grid(len(groups), 2.4, title=title)
     colours = series_colours(groups)  # one colour per care form, last year in grey
     for ax, group in zip(axes, groups, strict=False):
         part = data[data["rad"] == group]
@@ -84,11 +80,7 @@ def care_days_by_month(data: pd.DataFrame, *, title: str = "") -> Figure:
         ax.set_ylim(bottom=0)
         ax.yaxis.set_major_formatter(_number_axis())
         ax.set_title(group, fontsize=9)
-    for ax in axes[len(groups) :]:
-        ax.set_visible(False)
     axes[0].legend(loc="lower left", fontsize=8)
-    if title:
-        fig.suptitle(title, x=0.01, ha="left", fontweight="bold")
     fig.tight_layout()
     return fig
 

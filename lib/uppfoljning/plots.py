@@ -74,6 +74,22 @@ def amount_axis(unit: str = "mnkr", decimals: int = 0) -> FuncFormatter:
     return FuncFormatter(lambda v, _pos: format_amount(v, unit, decimals))
 
 
+def panel_grid(count: int, panel_height: float, *, title: str = "") -> tuple[Figure, list]:
+    """Small multiples in two columns (one for a single panel), unused panels hidden, the
+    title left-aligned above them. Returns the figure and all axes, in reading order."""
+    apply_style()
+    ncols = 2 if count > 1 else 1
+    nrows = max((count + ncols - 1) // ncols, 1)
+    height = panel_height * nrows + (0.4 if title else 0)
+    fig = Figure(figsize=(STYLE["figure.figsize"][0], height))
+    axes = list(fig.subplots(nrows, ncols, squeeze=False).ravel())
+    for ax in axes[count:]:
+        ax.set_visible(False)
+    if title:
+        fig.suptitle(title, x=0.01, ha="left", fontweight="bold")
+    return fig, axes
+
+
 def _figure(height: float | None = None) -> tuple[Figure, object]:
     apply_style()
     fig = Figure(figsize=(STYLE["figure.figsize"][0], height or STYLE["figure.figsize"][1]))
@@ -123,11 +139,7 @@ def _month_ticks(ax, periods: list[str]) -> None:
 def cumulative_vs_budget(frame: pd.DataFrame, *, title: str = "", unit: str = "mnkr") -> Figure:
     """Small multiples: cumulative outcome (line) against periodised budget (dashed) per row."""
     rows = list(dict.fromkeys(frame["rad"]))
-    apply_style()
-    ncols = 2 if len(rows) > 1 else 1
-    nrows = (len(rows) + ncols - 1) // ncols
-    fig = Figure(figsize=(8.0, 2.8 * nrows))
-    axes = fig.subplots(nrows, ncols, squeeze=False).ravel()
+    fig, axes = panel_grid(len(rows), 2.8, title=title)
     for ax, rad in zip(axes, rows, strict=False):
         part = frame[frame["rad"] == rad].sort_values("period")
         periods = list(part["period"])
@@ -138,11 +150,7 @@ def cumulative_vs_budget(frame: pd.DataFrame, *, title: str = "", unit: str = "m
         ax.yaxis.set_major_formatter(amount_axis(unit, 0))
         ax.set_ylabel(f"{unit}, ackumulerat", fontsize=8)
         ax.set_title(rad, fontsize=9)
-    for ax in axes[len(rows) :]:
-        ax.set_visible(False)
     axes[0].legend(loc="upper left")
-    if title:
-        fig.suptitle(title, x=0.01, ha="left", fontweight="bold")
     fig.tight_layout()
     return fig
 

@@ -16,7 +16,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from .formatting import SWEDISH_MONTHS_SHORT, format_number
-from .plots import PALETTE, STYLE, apply_style
+from .plots import PALETTE, STYLE, apply_style, panel_grid
 
 CURRENT, PREVIOUS, OLDER = PALETTE[1], PALETTE[2], (PALETTE[0], PALETTE[4], PALETTE[5])
 
@@ -81,19 +81,11 @@ def year_lines_grid(frame: pd.DataFrame, *, title: str = "") -> Figure | None:
     rows = list(dict.fromkeys(frame["rad"]))
     if not rows:
         return None
-    apply_style()
-    ncols = 2 if len(rows) > 1 else 1
-    nrows = (len(rows) + ncols - 1) // ncols
-    fig = Figure(figsize=(STYLE["figure.figsize"][0], 3.0 * nrows + (0.4 if title else 0)))
-    axes = fig.subplots(nrows, ncols, squeeze=False).ravel()
+    fig, axes = panel_grid(len(rows), 3.0, title=title)
     for ax, rad in zip(axes, rows, strict=False):
         _draw_years(ax, frame[frame["rad"] == rad], compact=len(rows) > 1)
         ax.set_title(textwrap.fill(f"{rad} per månad", 45), fontsize=9)
         ax.legend(fontsize=7, loc="lower left")
-    for ax in axes[len(rows) :]:
-        ax.set_visible(False)
-    if title:
-        fig.suptitle(title, x=0.01, ha="left", fontweight="bold")
     fig.tight_layout()
     return fig
 
@@ -107,19 +99,11 @@ def group_lines(frame: pd.DataFrame, *, title: str = "") -> Figure | None:
     keys = list(dict.fromkeys(zip(frame["rad"], frame["grupp"], strict=True)))
     if not keys:
         return None
-    apply_style()
-    ncols = 2 if len(keys) > 1 else 1
-    nrows = (len(keys) + ncols - 1) // ncols
-    fig = Figure(figsize=(STYLE["figure.figsize"][0], 2.6 * nrows + (0.4 if title else 0)))
-    axes = fig.subplots(nrows, ncols, squeeze=False).ravel()
+    fig, axes = panel_grid(len(keys), 2.6, title=title)
     for ax, (rad, group) in zip(axes, keys, strict=False):
         part = frame[(frame["rad"] == rad) & (frame["grupp"] == group)]
         _draw_years(ax, part, markers=False, compact=len(keys) > 1)
         ax.set_title(textwrap.fill(f"{rad}, {group}", 45), fontsize=9)
-    for ax in axes[len(keys) :]:
-        ax.set_visible(False)
     axes[0].legend(fontsize=7, loc="lower right")
-    if title:
-        fig.suptitle(title, x=0.01, ha="left", fontweight="bold")
     fig.tight_layout()
     return fig

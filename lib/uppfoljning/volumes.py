@@ -35,7 +35,7 @@ import numpy as np
 import pandas as pd
 from pandas.io.formats.style import Styler
 
-from .config import PERIOD_RE, ParamsError, PeriodParams, _read_yaml, parse_period
+from .config import PERIOD_RE, ParamsError, PeriodParams, _read_yaml, check_keys, parse_period
 from .formatting import format_count, format_percent, period_label, period_range_label
 from .report import ReportContext
 from .tables import number_format, percent_format
@@ -146,15 +146,9 @@ def _check_keys(item: Any, allowed: set[str], where: str, problems: list[str]) -
     if not isinstance(item, dict):
         problems.append(f"{where}: ska vara ett mått med nycklarna matt, rad och typ")
         return False
-    for key in item:
-        if key not in allowed:
-            problems.append(
-                f"{where}: okänd nyckel {key!r} (tillåtna: {', '.join(sorted(allowed))})"
-            )
-    missing = [k for k in ("matt", "rad", "typ") if k not in item]
-    for key in missing:
-        problems.append(f"{where}: nyckeln {key!r} saknas")
-    return not missing
+    return not check_keys(
+        item, sorted(allowed), problems, where=where, required=("matt", "rad", "typ")
+    )
 
 
 def _bool(item: dict, key: str, default: bool, where: str, problems: list[str]) -> bool:
@@ -237,11 +231,7 @@ def load_catalogue(path: Path | str) -> MeasureCatalogue:
     if not isinstance(data, dict) or not isinstance(data.get("volymmatt"), list):
         raise ParamsError(path, ["filen ska ha en lista `volymmatt`"])
     problems: list[str] = []
-    for key in data:
-        if key not in _CATALOGUE_KEYS:
-            problems.append(
-                f"okänd nyckel {key!r} (tillåtna: {', '.join(sorted(_CATALOGUE_KEYS))})"
-            )
+    check_keys(data, sorted(_CATALOGUE_KEYS), problems)
     measures = [
         m
         for i, item in enumerate(data["volymmatt"])
@@ -306,15 +296,8 @@ def _parse_goal(item: Any, where: str, problems: list[str]) -> Goal | None:
     if not isinstance(item, dict):
         problems.append(f"{where}: ska vara ett nämndmål med malomrade, namndmal och bedomning")
         return None
-    for key in item:
-        if key not in _GOAL_KEYS:
-            problems.append(
-                f"{where}: okänd nyckel {key!r} (tillåtna: {', '.join(sorted(_GOAL_KEYS))})"
-            )
-    missing = [k for k in ("malomrade", "namndmal", "bedomning") if k not in item]
-    for key in missing:
-        problems.append(f"{where}: nyckeln {key!r} saknas")
-    if missing:
+    required = ("malomrade", "namndmal", "bedomning")
+    if check_keys(item, sorted(_GOAL_KEYS), problems, where=where, required=required):
         return None
     where = f"{where} ({item['namndmal']})"
     if item["bedomning"] not in ASSESSMENTS:
@@ -359,9 +342,7 @@ def load_assessments(path: Path | str, *, period: str | None = None) -> GoalAsse
     if not isinstance(data, dict) or not isinstance(data.get("mal"), list):
         raise ParamsError(path, ["filen ska ha en lista `mal` med nämndmålen"])
     problems: list[str] = []
-    for key in data:
-        if key not in _ASSESSMENT_KEYS:
-            problems.append(f"okänd nyckel {key!r} (tillåtna: mal, period)")
+    check_keys(data, sorted(_ASSESSMENT_KEYS), problems)
     per = str(data.get("period", ""))
     if not PERIOD_RE.match(per):
         problems.append(f"period: {per!r} är inte en period på formen ÅÅÅÅ-MM")
