@@ -177,6 +177,20 @@ def test_bennet_decomposition_adds_up_exactly() -> None:
         change = total["kostnad"] - total["kostnad_foregaende_ar"]
         assert abs(total[effects.columns].sum() - change) < 1e-6
         assert abs(total["total_forandring"] - change) < 1e-6
+        # Each effect is its own closed form, not merely a remainder (which would add up anyway):
+        # price = mean days × Δprice, mix = mean price × mean total days × Δshare.
+        d0, d1 = table["varddygn_foregaende_ar"], table["varddygn"]
+        c0, c1 = table["kostnad_foregaende_ar"], table["kostnad"]
+        p0 = (c0 / d0).where(d0 > 0, c1 / d1)
+        p1 = (c1 / d1).where(d1 > 0, p0)
+        days0, days1 = d0.sum(), d1.sum()
+        s0 = d0 / days0 if days0 else d0 * 0
+        s1 = d1 / days1
+        scale = max(1.0, c1.abs().max())
+        price = (d0 + d1) / 2 * (p1 - p0)
+        mix = (p0 + p1) / 2 * (days0 + days1) / 2 * (s1 - s0)
+        assert np.allclose(table["priseffekt"], price, rtol=0, atol=1e-9 * scale)
+        assert np.allclose(table["mixeffekt"], mix, rtol=0, atol=1e-9 * scale)
     # symmetric: swapping the periods negates every effect
     prev, cur = cases[0]
     forward, backward = _pv(prev, cur), _pv(cur, prev)
