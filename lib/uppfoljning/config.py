@@ -83,14 +83,59 @@ def check_keys(
     return missing
 
 
-def _read_yaml(path: Path) -> Any:
+class _StrictLoader(yaml.SafeLoader):
+    """SafeLoader that refuses a key given twice in one mapping (PyYAML keeps the last)."""
+
+
+def _construct_mapping(loader: _StrictLoader, node: yaml.MappingNode, deep: bool = False) -> dict:
+    seen: dict[Any, yaml.Node] = {}
+    for key_node, _ in node.value:
+        key = loader.construct_object(key_node, deep=True)
+        if isinstance(key, list | dict):
+            continue  # unhashable keys: let PyYAML raise its own error
+        if key in seen:
+            first = seen[key].start_mark
+            mark = key_node.start_mark
+            raise yaml.constructor.ConstructorError(
+                None,
+                None,
+                f"nyckeln {key!r} förekommer två gånger (först på rad {first.line + 1}); "
+                "ta bort den ena",
+                mark,
+            )
+        seen[key] = key_node
+    return yaml.SafeLoader.construct_mapping(loader, node, deep=deep)
+
+
+_StrictLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+
+
+def load_yaml_text(text: str, path: Path | str) -> Any:
+    """Parse YAML like `yaml.safe_load`, but a duplicate key is an error; errors name the line."""
     try:
-        with path.open(encoding="utf-8") as fh:
-            return yaml.safe_load(fh)
+        return yaml.load(text, Loader=_StrictLoader)  # noqa: S506 - a SafeLoader subclass
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" rad {mark.line + 1}, kolumn {mark.column + 1}" if mark else ""
-        raise ParamsError(path, [f"ogiltig YAML{where}: {exc}"]) from exc
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise ParamsError(path, [f"ogiltig YAML{where}: {problem}"]) from exc
+
+
+def read_yaml(path: Path) -> Any:
+    """A params file as data; unreadable bytes and duplicate keys are ParamsErrors."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        line = path.read_bytes()[: exc.start].count(b"\n") + 1
+        raise ParamsError(
+            path, [f"rad {line}: filen är inte UTF-8 (spara om den som UTF-8)"]
+        ) from exc
+    except IsADirectoryError as exc:
+        raise ParamsError(path, ["är en katalog, inte en fil"]) from exc
+    return load_yaml_text(text, path)
+
+
+_read_yaml = read_yaml  # the name the older modules import
 
 
 # --------------------------------------------------------------------------- period params

@@ -63,9 +63,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 import pyarrow.parquet as pq
-import yaml
 
-from .config import ParamsError, ReportStructure, parse_period, project_root
+from .config import ParamsError, ReportStructure, parse_period, project_root, read_yaml
 from .formatting import (
     SWEDISH_MONTHS_SHORT,
     format_cell,
@@ -84,6 +83,7 @@ if TYPE_CHECKING:
 
 CATALOGUE_FILE = "vardformer.yaml"
 SETTINGS_FILE = "hvb.yaml"
+PRIVACY_FLOOR = 5  # counts under this are never shown, whatever hvb.yaml says
 TARGET_GROUPS: dict[str, str] = {"barn_unga": "Barn och unga", "vuxna": "Vuxna"}
 CHILDREN, ADULTS = "barn_unga", "vuxna"
 ONGOING = np.int64(2**40)  # "no end date" as a day number far in the future
@@ -157,10 +157,7 @@ def _params_dir(params_dir: Path | str | None) -> Path:
 def _load_yaml_mapping(path: Path) -> dict:
     if not path.is_file():
         raise ParamsError(path, ["filen finns inte"])
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        raise ParamsError(path, [f"ogiltig YAML: {exc}"]) from exc
+    data = read_yaml(path)  # duplicate keys and bad bytes are errors with their line
     if not isinstance(data, dict):
         raise ParamsError(path, ["filen ska innehålla nyckel: värde-par"])
     return data
@@ -246,7 +243,7 @@ class PlacementSettings:
     history_months: int = 36
     min_completed: int = 10
     fallback_length: dict[str, int] = field(default_factory=dict)
-    suppress_below: int = 5
+    suppress_below: int = 5  # never below PRIVACY_FLOOR
 
 
 def load_settings(params_dir: Path | str | None = None) -> PlacementSettings:
@@ -286,11 +283,17 @@ def load_settings(params_dir: Path | str | None = None) -> PlacementSettings:
             fallback_length={
                 str(k): int(v) for k, v in (forecast.get("standardlangd_dagar") or {}).items()
             },
-            suppress_below=int(data.get("sekretess_under", 5)),
+            suppress_below=int(data.get("sekretess_under", PRIVACY_FLOOR)),
         )
     except (TypeError, ValueError) as exc:
         problems.append(f"ogiltigt värde: {exc}")
         settings = None
+    if settings is not None and settings.suppress_below < PRIVACY_FLOOR:
+        # The floor protects the children in the register; a lower value would publish them.
+        problems.append(
+            f"sekretess_under: {settings.suppress_below} är lägre än golvet {PRIVACY_FLOOR}; "
+            f"antal under {PRIVACY_FLOOR} visas aldrig"
+        )
     if problems or settings is None:
         raise ParamsError(path, problems)
     return settings

@@ -20,10 +20,9 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import yaml
 
 from uppfoljning import kolada
-from uppfoljning.config import ParamsError, parse_period, project_root
+from uppfoljning.config import ParamsError, parse_period, project_root, read_yaml
 
 CONFIG_FILE = "jamforelsegrupper.yaml"
 TABLE_ID = "r9_jamforelse"
@@ -376,10 +375,9 @@ def load_config(path: Path | str | None = None) -> R9Config:
     """Read and validate the peer-group YAML (default: the project's params/)."""
     path = Path(path) if path is not None else default_config_path()
     try:
-        with path.open(encoding="utf-8") as handle:
-            raw = yaml.safe_load(handle)
-    except yaml.YAMLError as exc:
-        raise ConfigError(path, [f"ogiltig YAML: {exc}"]) from exc
+        raw = read_yaml(path)  # duplicate keys and bad bytes are errors with their line
+    except ParamsError as exc:
+        raise ConfigError(path, exc.problems) from exc
     return parse_config(raw, source=str(path))
 
 
