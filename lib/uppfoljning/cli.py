@@ -7,6 +7,8 @@ Messages are Swedish (controllers read them); exit codes: 0 ok, 1 failed run or 
 from __future__ import annotations
 
 import argparse
+import errno
+import os
 import sys
 import time
 import warnings
@@ -16,6 +18,8 @@ from .config import ParamsError, latest_period, load_period_params, project_root
 from .formatting import format_number
 from .ingest import SCHEMAS, IngestError, ingest
 from .kolada import KoladaError
+from .overlaps import load_rules
+from .preflight import PreflightError, check_period
 
 
 def _paths(args: argparse.Namespace) -> tuple[Path, Path, Path]:
@@ -41,10 +45,11 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return 0
 
 
-def _ingest(raw: Path, processed: Path, force: bool = False):
+def _ingest(raw: Path, processed: Path, params_dir: Path, force: bool = False):
+    rules = load_rules(params_dir)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        result = ingest(raw, processed, force=force)
+        result = ingest(raw, processed, force=force, rules=rules)
     empty = [n for n, d in result.datasets.items() if not d["files"]]
     for w in result.warnings + [str(c.message) for c in caught]:
         if not w.endswith("(tom datamängd)"):
@@ -52,6 +57,8 @@ def _ingest(raw: Path, processed: Path, force: bool = False):
     for name, info in result.datasets.items():
         if info["files"]:
             state = "oförändrad" if info.get("skipped") else f"{info['rows']} rader inlästa"
+            if info.get("kept"):
+                state = "inga filer i raw/, den tidigare inlästa behålls"
             print(f"  {name}: {state}")
     if empty:
         print(f"  saknas i {raw.name}/ (tomma): {', '.join(empty)}")
@@ -59,10 +66,20 @@ def _ingest(raw: Path, processed: Path, force: bool = False):
 
 
 def cmd_ingest(args: argparse.Namespace) -> int:
-    _, raw, processed = _paths(args)
+    root, raw, processed = _paths(args)
     print(f"Läser in {raw} → {processed}")
-    _ingest(raw, processed, force=args.force)
+    _ingest(raw, processed, root / "params", force=args.force)
     return 0
+
+
+def _writable(out: Path) -> None:
+    """Fail before any work when the report directory cannot be written (read-only, full)."""
+    out.mkdir(parents=True, exist_ok=True)
+    probe = out / f".skrivtest-{os.getpid()}"
+    try:
+        probe.write_bytes(b"x" * 65536)
+    finally:
+        probe.unlink(missing_ok=True)
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -80,9 +97,13 @@ def cmd_run(args: argparse.Namespace) -> int:
         raise ParamsError(params_file, [f"notebook saknas: notebooks/{n}.ipynb" for n in unknown])
     shown = params_file.relative_to(root) if params_file.is_relative_to(root) else params_file
     print(f"Parametrar: {shown} ✓")
-    print(f"Läser in {raw}")
-    result = _ingest(raw, processed)
     out = Path(args.out).resolve() if args.out else root / "reports"
+    _writable(out)
+    print(f"Läser in {raw}")
+    result = _ingest(raw, processed, params_file.parent)
+    check = check_period(params, processed, notebooks)
+    if not check.ok:
+        raise PreflightError(check)
     extra = {
         "parametrar": params.as_manifest(),
         "parameterfil": str(params_file),
@@ -168,17 +189,66 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--data", help="datakatalog med raw/ och processed/ (standard: data/)")
     run.add_argument("--out", help="rapportkatalog (standard: reports/)")
     run.add_argument("--only", nargs="+", metavar="NAME", help="kör bara dessa notebooks")
-    run.add_argument("--jobs", type=int, help="antal parallella processer")
+    run.add_argument("--jobs", type=_positive, help="antal parallella processer (minst 1)")
     run.set_defaults(func=cmd_run)
     return parser
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"ska vara ett heltal, minst 1 (inte {text!r})")
+    return value
+
+
+def _os_message(exc: OSError) -> str:
+    """A Swedish sentence for what the file system refused."""
+    where = f" ({exc.filename})" if exc.filename else ""
+    reasons = {
+        errno.ENOSPC: "disken är full",
+        errno.EDQUOT: "diskkvoten är slut",
+        errno.EACCES: "behörighet saknas",
+        errno.EPERM: "åtgärden är inte tillåten",
+        errno.EROFS: "filsystemet är skrivskyddat",
+        errno.ENOENT: "filen eller katalogen finns inte",
+        errno.ENOTDIR: "en del av sökvägen är inte en katalog",
+        errno.EISDIR: "är en katalog, inte en fil",
+    }
+    reason = reasons.get(exc.errno or -1, exc.strerror or str(exc))
+    return f"Fel: {reason}{where}. Inget publicerades; tidigare data och rapporter är orörda."
 
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)
-    except (ParamsError, IngestError, KoladaError, FileNotFoundError, LookupError) as exc:
+    except (
+        ParamsError,
+        IngestError,
+        PreflightError,
+        KoladaError,
+        FileNotFoundError,
+        LookupError,
+    ) as exc:
         print(f"Fel: {exc}", file=sys.stderr)
+        return 1
+    except OSError as exc:
+        print(_os_message(exc), file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("Avbrutet; inget publicerades.", file=sys.stderr)
+        return 130
+    except Exception as exc:  # noqa: BLE001 - a controller gets a sentence, not a traceback
+        if os.environ.get("UPPFOLJNING_DEBUG"):
+            raise
+        print(
+            f"Oväntat fel ({type(exc).__name__}): {exc}\nInget publicerades. Kör med "
+            "UPPFOLJNING_DEBUG=1 för hela felutskriften och rapportera felet.",
+            file=sys.stderr,
+        )
         return 1
 
 

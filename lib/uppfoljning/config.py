@@ -261,6 +261,8 @@ def load_period_params(path: Path | str, *, period: str | None = None) -> Period
     if not isinstance(notebooks, list) or not notebooks:
         problems.append("rapporter: ska vara en lista med minst en rapport")
         notebooks = []
+    for name in sorted({n for n in notebooks if notebooks.count(n) > 1}, key=str):
+        problems.append(f"rapporter: {name!r} anges {notebooks.count(name)} gånger")
     for name in notebooks:
         if name not in KNOWN_NOTEBOOKS:
             problems.append(

@@ -19,7 +19,7 @@ import json
 import os
 import re
 import secrets
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -28,6 +28,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
+
+from .overlaps import DuplicateRules, check_dataset, check_placement_episodes, load_rules
 
 RAW_SUFFIXES = (".csv", ".txt", ".tsv", ".xlsx")
 DEMO_MARKER = "DEMODATA.txt"
@@ -257,18 +259,52 @@ class EncodingProblem(ValueError):
         )
 
 
+class UnreadableText(ValueError):
+    """A file that cannot be read as text at all (binary, undefined bytes); Swedish message."""
+
+
+# Bytes that Windows-1252 leaves undefined: a file holding them is neither UTF-8 nor 1252.
+_CP1252_UNDEFINED = re.compile(rb"[\x81\x8d\x8f\x90\x9d]")
+
+
 def utf8_bytes(data: bytes) -> bytes:
-    """An export as UTF-8 bytes: UTF-8 (BOM or not) as it is, else Windows-1252 (what Excel
-    writes) transcoded. A file with a BOM, or with UTF-8 å/ä/ö, that still has invalid bytes is
-    a damaged export: refused with its line number rather than silently garbled."""
+    """An export as UTF-8 bytes with `\n` line ends.
+
+    UTF-8 (BOM or not) is kept as it is; UTF-16 with a BOM (Excel's "Unicode text") and
+    Windows-1252 (what Excel writes as CSV) are transcoded; old Mac line ends (CR only) become
+    `\n`. A file with a BOM, or with UTF-8 å/ä/ö, that still has invalid bytes is a damaged
+    export: refused with its line number rather than silently garbled, as is a byte that no
+    encoding of ours defines.
+    """
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            data = data.decode("utf-16").encode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise UnreadableText(
+                "filen är UTF-16 men innehåller ogiltiga tecken (spara om den som UTF-8)"
+            ) from exc
+    elif b"\x00" in data[:4096]:
+        raise UnreadableText(
+            "filen innehåller NUL-tecken: den är inte en textfil (CSV), eller UTF-16 utan "
+            "byteordningsmärke; spara om den som CSV i UTF-8"
+        )
     bom = data.startswith(UTF8_BOM)
     if bom:
         data = data[len(UTF8_BOM) :]
+    if b"\r" in data and b"\n" not in data:
+        data = data.replace(b"\r", b"\n")  # classic Mac line ends
     bad = first_invalid_utf8(data)
     if bad is None:
         return data
     if bom or _UTF8_SWEDISH.search(data):
         raise EncodingProblem(data.count(b"\n", 0, bad) + 1)
+    undefined = _CP1252_UNDEFINED.search(data)
+    if undefined:
+        line = data.count(b"\n", 0, undefined.start()) + 1
+        raise UnreadableText(
+            f"rad {line}: byten 0x{data[undefined.start()]:02X} är varken giltig UTF-8 eller "
+            "Windows-1252 (fel teckenkodning; spara om filen som UTF-8)"
+        )
     return data.decode("cp1252").encode("utf-8")
 
 
@@ -300,11 +336,31 @@ class RawTable:
         return f"kolumn {column}" + (f" ({letter})" if letter else "")
 
 
+def _duplicate_headers(path: Path, header: Sequence[str], problems: list[str]) -> bool:
+    """A column named twice: which value would count is unknowable, so the file is refused."""
+    seen: dict[str, int] = {}
+    found = False
+    for position, name in enumerate(header, start=1):
+        if name and name in seen:
+            problems.append(
+                f"{path.name}, rad 1, kolumn {name}: kolumnen förekommer två gånger "
+                f"(fält {seen[name]} och {position}); ta bort den ena"
+            )
+            found = True
+        seen.setdefault(name, position)
+    return found
+
+
 def _read_csv(path: Path, problems: list[str]) -> RawTable | None:
     try:
         data = utf8_bytes(path.read_bytes())
     except EncodingProblem as exc:
         problems.append(f"{path.name}, {exc}")
+        return None
+    except UnreadableText as exc:
+        problems.append(
+            f"{path.name}: {exc}" if not str(exc).startswith("rad") else f"{path.name}, {exc}"
+        )
         return None
     first_line = data.split(b"\n", 1)[0].rstrip(b"\r").decode("utf-8")
     if not first_line.strip():
@@ -312,6 +368,10 @@ def _read_csv(path: Path, problems: list[str]) -> RawTable | None:
         return None
     delimiter = sniff_delimiter(first_line)
     header = [_normalise_header(h) for h in next(csv.reader([first_line], delimiter=delimiter))]
+    if _duplicate_headers(path, header, problems):
+        return None
+    if not data.split(b"\n", 1)[1:] or not data.split(b"\n", 1)[1].strip():
+        return RawTable(path, header, {h: pa.array([], pa.string()) for h in header}, None)
     try:
         table = pacsv.read_csv(
             pa.BufferReader(data),
@@ -405,6 +465,9 @@ def _read_xlsx(path: Path, schema: Schema, problems: list[str]) -> RawTable | No
         problems.append(f"{path.name}, rad 1: rubrikraden saknas")
         return None
     header = [_normalise_header(str(h)) if h is not None else "" for h in header_cells]
+    if _duplicate_headers(path, header, problems):
+        wb.close()
+        return None
     kinds = {c.name: c.kind for c in schema.columns}
     values: list[list[str]] = [[] for _ in header]
     lines: list[int] = []
@@ -424,21 +487,66 @@ def _read_xlsx(path: Path, schema: Schema, problems: list[str]) -> RawTable | No
 # --------------------------------------------------------------------------- validation
 
 
-def _normalise_amounts(arr: pa.Array) -> pa.Array:
-    """`"1 234,50"`, `"1\u00a0234,50"`, `"−12"` → `"1234.50"`, `"-12"`."""
+# In a decimal-comma file a dot can only be a thousands separator, in groups of three.
+_DOT_THOUSANDS = r"^-?\d{1,3}(\.\d{3})+(,\d*)?$"
+
+
+def _strip_amounts(arr: pa.Array | pa.ChunkedArray) -> pa.Array | pa.ChunkedArray:
+    """`"1 234,50"`, `"1\u00a0234,50"`, `"−12"` → `"1234,50"`, `"-12"` (separators kept)."""
     arr = pc.utf8_trim_whitespace(arr)
     arr = pc.replace_substring_regex(arr, "[ \u00a0\u202f']", "")
-    arr = pc.replace_substring(arr, "\u2212", "-")
+    return pc.replace_substring(arr, "\u2212", "-")
+
+
+def _normalise_amounts(arr: pa.Array | pa.ChunkedArray, decimal_comma: bool) -> pa.Array:
+    """Stripped amounts → `"1234.50"`: with a decimal comma dots (thousands) are dropped."""
+    if decimal_comma:
+        arr = pc.replace_substring(arr, ".", "")
     return pc.replace_substring(arr, ",", ".")
+
+
+def _decimal_mark(raw: RawTable, schema: Schema, problems: list[str]) -> bool | None:
+    """Whether the file's amounts use a decimal comma; None when the file is ambiguous.
+
+    A CSV file is read as decimal-comma as soon as one amount has a comma. Then a dot is a
+    thousands separator, and only in groups of three: `1.234,5` is 1234,5 but `1.5` in the same
+    file could be either, so the file is refused rather than read as 1,5 kr or 15 kr. Excel
+    cells hold numbers, not text, so this rule only concerns CSV files.
+    """
+    columns = [c.name for c in schema.columns if c.kind == "amount" and c.name in raw.data]
+    if raw.letters or not columns:
+        return False
+    stripped = {c: _strip_amounts(raw.data[c]) for c in columns}
+    comma_at = None
+    for column, values in stripped.items():
+        hits = pc.indices_nonzero(pc.match_substring(values, ",")).to_pylist()
+        if hits:
+            comma_at = (column, hits[0])
+            break
+    if comma_at is None:
+        return False
+    ambiguous = False
+    for column, values in stripped.items():
+        dotted = pc.and_(
+            pc.match_substring(values, "."),
+            pc.invert(pc.match_substring_regex(values, _DOT_THOUSANDS)),
+        )
+        for idx in pc.indices_nonzero(dotted).to_pylist()[:MAX_ERRORS_PER_COLUMN]:
+            ambiguous = True
+            example_col, example_idx = comma_at
+            problems.append(
+                f"{raw.path.name}, rad {raw.line(idx)}, {raw.where(column)}: "
+                f"{raw.data[column][idx].as_py()!r} har en punkt, men filen har decimalkomma "
+                f"(t.ex. rad {raw.line(example_idx)}, {raw.where(example_col)}: "
+                f"{raw.data[example_col][example_idx].as_py()!r}); en punkt läses då bara som "
+                "tusentalsavgränsare i grupper om tre siffror. Använd ett och samma "
+                "decimaltecken i hela filen"
+            )
+    return None if ambiguous else True
 
 
 def _validate(raw: RawTable, schema: Schema, problems: list[str], warnings: list[str]) -> pa.Table:
     name = raw.path.name
-    seen: set[str] = set()
-    for col in raw.columns:
-        if col in seen:
-            problems.append(f"{name}, rad 1: kolumnen {col} förekommer två gånger")
-        seen.add(col)
     known = {c.name for c in schema.columns}
     missing = [c for c in schema.required if c not in raw.data]
     for col in missing:
@@ -452,6 +560,9 @@ def _validate(raw: RawTable, schema: Schema, problems: list[str], warnings: list
         return pa.table({})
 
     n = len(next(iter(raw.data.values()))) if raw.data else 0
+    decimal_comma = _decimal_mark(raw, schema, problems)
+    if decimal_comma is None:
+        return pa.table({})
     out: dict[str, pa.Array] = {}
     for column in schema.columns:
         if column.name not in raw.data:
@@ -463,7 +574,7 @@ def _validate(raw: RawTable, schema: Schema, problems: list[str], warnings: list
         values = pc.utf8_trim_whitespace(raw.data[column.name])
         empty = pc.equal(values, "")
         if column.kind == "amount":
-            values = _normalise_amounts(values)
+            values = _normalise_amounts(_strip_amounts(values), decimal_comma)
         must_fill = column.required and not column.allow_empty
         bad_empty = empty if must_fill else pa.array([False] * n)
         pattern = KIND_PATTERNS.get(column.kind)
@@ -492,6 +603,8 @@ def _validate(raw: RawTable, schema: Schema, problems: list[str], warnings: list
             out[column.name] = pc.cast(values, pa.float64())
         elif column.kind == "year":
             out[column.name] = pc.cast(values, pa.int32())
+        elif column.kind == "text" and not schema.personal_data:
+            out[column.name] = _mask_personal_ids(raw, column.name, values, warnings)
         else:
             out[column.name] = values
     if schema.personal_data:
@@ -543,52 +656,90 @@ def ingest(
     datasets: Iterable[str] | None = None,
     *,
     force: bool = False,
-    care_forms: Iterable[str] | None = None,
+    care_forms: Iterable[str] | Mapping[str, str] | None = None,
+    rules: DuplicateRules | None = None,
 ) -> IngestResult:
     """Validate every raw file of the given datasets, then write Parquet for the changed ones.
 
     Raises IngestError listing every problem; in that case nothing in `processed_dir` changes.
-    `care_forms` are the placement register's known care-form codes; None reads them from the
-    project's params/vardformer.yaml (when it cannot be found, the codes are not checked).
-    Personal data (the placement register) are pseudonymised before they are written.
+    `care_forms` are the placement register's known care-form codes (a mapping code → care-form
+    group also enables the overlap check per group); None reads them from the project's
+    params/vardformer.yaml (when it cannot be found, the codes are not checked). `rules` says
+    how doubled inputs are treated (None: params/indata.yaml of the project, else defaults).
+    A dataset without files in `raw_dir` keeps what `processed_dir` already holds: an empty
+    or half-copied raw/ never replaces good data. Personal data (the placement register) are
+    pseudonymised before they are written.
     """
     raw_dir, processed_dir = Path(raw_dir), Path(processed_dir)
     names = list(datasets) if datasets is not None else list(SCHEMAS)
     state = _load_state(processed_dir)
     result = IngestResult(processed_dir, demo=(raw_dir / DEMO_MARKER).exists())
+    if rules is None:
+        rules = _project_rules()
     problems: list[str] = []
     pending: dict[str, pa.Table] = {}
     for name in names:
         schema = SCHEMAS[name]
         files = find_raw_files(raw_dir, name)
-        fingerprints = [{"fil": f.name, "sha256": sha256_of(f)} for f in files]
+        directories = [f for f in files if f.is_dir()]
+        for path in directories:
+            problems.append(f"{path.name}: är en katalog, inte en fil; byt namn på katalogen")
+        files = [f for f in files if not f.is_dir()]
+        if directories:
+            continue
         previous = state.get("datasets", {}).get(name, {})
-        unchanged = (
-            not force
-            and previous.get("files") == fingerprints
-            and (processed_dir / f"{name}.parquet").exists()
-        )
+        stored = processed_dir / f"{name}.parquet"
+        if not files and stored.exists():
+            # Nothing to read: keep what was ingested before rather than emptying it.
+            result.datasets[name] = {
+                **previous,
+                "files": previous.get("files", []),
+                "skipped": True,
+                "kept": True,
+            }
+            if previous.get("files"):
+                result.warnings.append(
+                    f"{name}: inga filer i {raw_dir}; den tidigare inlästa datamängden "
+                    f"({', '.join(f['fil'] for f in previous['files'])}) behålls"
+                )
+            continue
+        gone = sorted({f["fil"] for f in previous.get("files", [])} - {f.name for f in files})
+        if gone and stored.exists() and not force:
+            problems.append(
+                f"{name}: {', '.join(gone)} lästes in förra gången men saknas nu i {raw_dir}; "
+                "den tidigare inlästa datamängden behålls. Lägg tillbaka filen, eller kör "
+                "`uppfoljning ingest --force` om den verkligen ska bort"
+            )
+            continue
+        fingerprints = [{"fil": f.name, "sha256": sha256_of(f)} for f in files]
+        unchanged = not force and previous.get("files") == fingerprints and stored.exists()
         if unchanged:
             result.datasets[name] = {**previous, "skipped": True}
             continue
-        tables = []
+        tables: list[tuple[Path, pa.Table]] = []
         known_forms = None
         if name == "placeringar" and files:
             known_forms = _known_care_forms(care_forms, result.warnings)
+        dataset_problems: list[str] = []
         for path in files:
             table, file_problems, file_warnings = read_dataset_file(
                 path, schema, care_forms=known_forms
             )
-            problems.extend(file_problems)
+            dataset_problems.extend(file_problems)
             result.warnings.extend(file_warnings)
             if not file_problems:
-                tables.append(table)
+                tables.append((path, table))
+        if not dataset_problems:
+            check_dataset(name, tables, rules, dataset_problems, result.warnings)
+            if name == "placeringar":
+                groups = known_forms if isinstance(known_forms, dict) else None
+                check_placement_episodes(tables, groups, dataset_problems)
+        problems.extend(dataset_problems)
         if problems:
             continue
         if tables:
-            combined = pa.concat_tables(
-                [t.cast(tables[0].schema) for t in tables], promote_options="none"
-            )
+            first = tables[0][1].schema
+            combined = pa.concat_tables([t.cast(first) for _, t in tables], promote_options="none")
         else:
             combined = _empty_table(schema)
         if not files:
@@ -625,7 +776,7 @@ def ingest(
         "datasets": {
             **state.get("datasets", {}),
             **{
-                n: {k: v for k, v in d.items() if k != "skipped"}
+                n: {k: v for k, v in d.items() if k not in ("skipped", "kept")}
                 for n, d in result.datasets.items()
             },
         },
@@ -653,13 +804,19 @@ def is_demo(processed_dir: Path) -> bool:
 
 # --------------------------------------------------------------------------- privacy
 
-PERSONAL_ID_RE = re.compile(r"(?<!\d)(\d{2})?(\d{2})(\d{2})(\d{2})[-+]?(\d{4})(?!\d)")
+# ÅÅMMDD-NNNN, ÅÅÅÅMMDDNNNN, with -, +, a space or an en dash (as word processors write it).
+_ID_SEPARATOR = "[-+ \u2013\u2212]?"
+PERSONAL_ID_RE = re.compile(
+    rf"(?<!\d)(\d{{2}})?(\d{{2}})(\d{{2}})(\d{{2}}){_ID_SEPARATOR}(\d{{4}})(?!\d)"
+)
+_ID_CANDIDATE = rf"\d{{6}}{_ID_SEPARATOR}\d{{4}}"
+ID_MASK = "[personnummer borttaget]"
 
 
 def _refuse_personal_ids(raw: RawTable, problems: list[str]) -> None:
     """Refuse a file with anything that looks like a personnummer, in any column."""
     for column, values in raw.data.items():
-        candidates = pc.match_substring_regex(values, r"\d{6}[-+]?\d{4}")
+        candidates = pc.match_substring_regex(values, _ID_CANDIDATE)
         for idx in pc.indices_nonzero(candidates).to_pylist():
             if looks_like_personal_id(values[idx].as_py()):
                 problems.append(
@@ -667,6 +824,41 @@ def _refuse_personal_ids(raw: RawTable, problems: list[str]) -> None:
                     "som ett personnummer; filen vägras (använd pseudonymer)"
                 )
                 break
+
+
+def _mask_personal_ids(
+    raw: RawTable, column: str, values: pa.Array | pa.ChunkedArray, warnings: list[str]
+) -> pa.Array | pa.ChunkedArray:
+    """Personal identity numbers in a free-text column (a ledger text) are masked before they
+    are stored; the warning names line and column, never the value."""
+    candidates = pc.indices_nonzero(pc.match_substring_regex(values, _ID_CANDIDATE)).to_pylist()
+    masked: dict[int, str] = {}
+    for idx in candidates:
+        text = values[idx].as_py()
+        if looks_like_personal_id(text):
+            masked[idx] = mask_personal_ids(text)
+    if not masked:
+        return values
+    lines = [raw.line(i) for i in sorted(masked)]
+    shown = ", ".join(str(line) for line in lines[:MAX_ERRORS_PER_COLUMN])
+    more = f" och {len(lines) - MAX_ERRORS_PER_COLUMN} till" if len(lines) > 5 else ""
+    warnings.append(
+        f"{raw.path.name}, rad {shown}{more}, {raw.where(column)}: text som ser ut som ett "
+        f"personnummer ersattes med {ID_MASK!r} innan den sparades"
+    )
+    python = values.to_pylist()
+    for idx, text in masked.items():
+        python[idx] = text
+    return pa.array(python, pa.string())
+
+
+def mask_personal_ids(text: str) -> str:
+    """`text` with every valid-looking personal identity number replaced by ID_MASK."""
+
+    def replace(match: re.Match[str]) -> str:
+        return ID_MASK if looks_like_personal_id(match.group(0)) else match.group(0)
+
+    return PERSONAL_ID_RE.sub(replace, text)
 
 
 def luhn_ok(digits: str) -> bool:
@@ -727,18 +919,33 @@ def pseudonymise(table: pa.Table, columns: Iterable[str], key: bytes) -> pa.Tabl
 # --------------------------------------------------------------------------- placements
 
 
-def _known_care_forms(care_forms: Iterable[str] | None, warnings: list[str]) -> set[str] | None:
-    """The care-form codes to accept (lower case); None when the catalogue is not found."""
+def _known_care_forms(
+    care_forms: Iterable[str] | Mapping[str, str] | None, warnings: list[str]
+) -> set[str] | dict[str, str] | None:
+    """The care-form codes to accept (lower case), as code → group when the groups are known;
+    None when the catalogue is not found."""
+    if isinstance(care_forms, Mapping):
+        return {str(c).strip().lower(): str(g) for c, g in care_forms.items()}
     if care_forms is not None:
         return {str(c).strip().lower() for c in care_forms}
     from .config import ParamsError  # lazy: placements imports much more than ingest needs
-    from .placements import known_care_forms
+    from .placements import load_care_forms
 
     try:
-        return set(known_care_forms())
+        return {code: form.group for code, form in load_care_forms().forms.items()}
     except (FileNotFoundError, ParamsError) as exc:
         warnings.append(f"placeringar: vårdformerna kontrollerades inte ({exc})")
         return None
+
+
+def _project_rules() -> DuplicateRules:
+    """params/indata.yaml of the project, or the default rules outside a project."""
+    from .config import project_root
+
+    try:
+        return load_rules(project_root() / "params")
+    except FileNotFoundError:
+        return DuplicateRules()
 
 
 def _check_placements(

@@ -1,0 +1,219 @@
+"""Before any notebook runs: can this period be computed right from these params and data?
+
+A report on a month without ledger lines would show the budget as a surplus, with every table
+check passing. So `uppfoljning run` (and `uppfoljning check`) first verify, for the notebooks
+of the period: every parameter file they read, every dataset they need is non-empty, the
+ledger has lines for every month January–period, the budget version exists for the year, and
+a forecast exists where the report type needs one. All problems are collected and reported
+together; nothing runs and nothing is published while any remain.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pyarrow.parquet as pq
+
+from .config import ParamsError, PeriodParams, load_code_map, load_code_names, load_structure
+from .formatting import period_label
+
+# Datasets without which a notebook's page would be empty or wrong.
+REQUIRED_DATASETS: dict[str, tuple[str, ...]] = {
+    "ekonomi": ("huvudbok", "budget"),
+    "volymer": ("volymer",),
+    "hvb_placeringar": ("placeringar", "huvudbok"),
+    "r9_jamforelser": (),
+}
+# Report types whose economy report shows the controllers' forecast for the year.
+FORECAST_NEEDED = {"delarsrapport": "period", "manadsuppfoljning": "year"}
+REPORT_TYPE_LABELS = {"delarsrapport": "delårsrapport", "manadsuppfoljning": "månadsuppföljning"}
+
+
+@dataclass
+class Preflight:
+    """What the check found: errors stop the run, notes are shown."""
+
+    period: str
+    errors: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    def text(self) -> str:
+        lines = [f"Kontroll av {self.period}: " + ("inga fel" if self.ok else "")]
+        if self.errors:
+            lines[0] += f"{len(self.errors)} fel, rapporten byggs inte"
+            lines += [f"  - {e}" for e in self.errors]
+        lines += [f"  · {n}" for n in self.notes]
+        return "\n".join(lines)
+
+
+class PreflightError(ValueError):
+    """The period cannot be computed right; the message lists every problem (Swedish)."""
+
+    def __init__(self, result: Preflight):
+        self.result = result
+        super().__init__(result.text())
+
+
+def _column(processed: Path, dataset: str, columns: Sequence[str]) -> dict[str, list] | None:
+    """Some columns of a processed dataset; None when it was never ingested."""
+    path = processed / f"{dataset}.parquet"
+    if not path.is_file():
+        return None
+    return pq.read_table(path, columns=list(columns)).to_pydict()
+
+
+def _rows(processed: Path, dataset: str) -> int | None:
+    path = processed / f"{dataset}.parquet"
+    return pq.ParquetFile(path).metadata.num_rows if path.is_file() else None
+
+
+def _params_checks(params: PeriodParams) -> list[tuple[str, Callable[[], object]]]:
+    """The params files the period's notebooks read, each with its loader."""
+    params_dir = params.path.parent
+    checks: list[tuple[str, Callable[[], object]]] = [
+        ("rapportstruktur", lambda: load_structure(params.structure_file)),
+    ]
+    if params.code_map_file:
+        checks.append(("kodomlaggning", lambda: load_code_map(params.code_map_file)))
+    if params.code_names_file:
+        checks.append(("kodnamn", lambda: load_code_names(params.code_names_file)))
+    if params.action_plan_file:
+        from .actionplan import load_action_plan_config
+
+        checks.append(("atgardsplan", lambda: load_action_plan_config(params.action_plan_file)))
+    if "hvb_placeringar" in params.notebooks:
+        from . import placements
+
+        checks.append(("vardformer", lambda: placements.load_care_forms(params_dir)))
+        checks.append(("hvb", lambda: placements.load_settings(params_dir)))
+    if "volymer" in params.notebooks:
+        from .volumes import load_catalogue
+
+        checks.append(("volymmatt", lambda: load_catalogue(params_dir / "volymmatt.yaml")))
+    if "r9_jamforelser" in params.notebooks:
+        from . import r9
+
+        checks.append(("jamforelsegrupper", lambda: r9.load_config(params_dir / r9.CONFIG_FILE)))
+    return checks
+
+
+def check_period(
+    params: PeriodParams, processed: Path, notebooks: Sequence[str] | None = None
+) -> Preflight:
+    """Everything that must hold before `notebooks` (default: the period's) can run."""
+    processed = Path(processed)
+    notebooks = list(notebooks or params.notebooks)
+    result = Preflight(params.period)
+    for name, load in _params_checks(params):
+        try:
+            load()
+        except ParamsError as exc:
+            result.errors.extend(f"{exc.path.name}: {p}" for p in exc.problems)
+        except (FileNotFoundError, LookupError, ValueError) as exc:
+            result.errors.append(f"{name}: {exc}")
+
+    needed = sorted({d for n in notebooks for d in REQUIRED_DATASETS.get(n, ())})
+    empty = []
+    for dataset in needed:
+        rows = _rows(processed, dataset)
+        if not rows:
+            users = [n for n in notebooks if dataset in REQUIRED_DATASETS.get(n, ())]
+            state = "har aldrig lästs in" if rows is None else "är tom"
+            empty.append(dataset)
+            result.errors.append(
+                f"{dataset} {state} ({processed}); den behövs av {', '.join(users)}. Lägg "
+                f"{dataset}-filerna i data/raw/ och kör igen"
+            )
+    if any(n in notebooks for n in ("ekonomi", "hvb_placeringar")) and "huvudbok" not in empty:
+        _check_ledger_months(params, processed, result)
+    if "ekonomi" in notebooks:
+        if "budget" not in empty:
+            _check_budget(params, processed, result)
+        _check_forecast(params, processed, result)
+    if "r9_jamforelser" in notebooks:
+        _check_kolada(params, processed, result)
+    return result
+
+
+def _check_ledger_months(params: PeriodParams, processed: Path, result: Preflight) -> None:
+    periods = set(_column(processed, "huvudbok", ["period"])["period"])
+    wanted = [f"{params.year}-{m:02d}" for m in range(1, params.month + 1)]
+    missing = [p for p in wanted if p not in periods]
+    if missing:
+        latest = max((p for p in periods if p.startswith(f"{params.year}-")), default=None)
+        have = f"senaste månaden med rader är {latest}" if latest else "inga rader för året"
+        result.errors.append(
+            f"huvudbok: inga rader för {', '.join(period_label(p) for p in missing)} "
+            f"({have}); rapporten för {period_label(params.period)} skulle visa budgeten som "
+            "överskott. Lägg till huvudboken för de månaderna, eller välj en tidigare period"
+        )
+    if not any(p.startswith(f"{params.year - 1}-") for p in periods):
+        result.notes.append(
+            f"huvudbok: inga rader för {params.year - 1}; jämförelsen med föregående år blir tom"
+        )
+
+
+def _check_budget(params: PeriodParams, processed: Path, result: Preflight) -> None:
+    data = _column(processed, "budget", ["ar", "version"])
+    versions = sorted(
+        {v for a, v in zip(data["ar"], data["version"], strict=True) if a == params.year}
+    )
+    if params.budget_version not in versions:
+        found = ", ".join(versions) if versions else "ingen budget alls för året"
+        result.errors.append(
+            f"budget: version {params.budget_version!r} för {params.year} saknas (finns: "
+            f"{found}); ändra budgetversion i {params.path.name} eller lägg till budgeten"
+        )
+    else:
+        result.notes.append(f"budget {params.year}: versioner {', '.join(versions)}")
+
+
+def _check_forecast(params: PeriodParams, processed: Path, result: Preflight) -> None:
+    data = _column(processed, "prognos", ["prognosmanad"])
+    months = sorted(set(data["prognosmanad"])) if data else []
+    in_year = [m for m in months if m.startswith(f"{params.year}-") and m <= params.period]
+    need = FORECAST_NEEDED.get(params.report_type)
+    kind = REPORT_TYPE_LABELS.get(params.report_type, params.report_type)
+    if need == "period" and params.period not in months:
+        result.errors.append(
+            f"prognos: ingen prognos gjord {period_label(params.period)} (finns: "
+            f"{', '.join(in_year) or 'inga för året'}); en {kind} visar "
+            "periodens helårsprognos"
+        )
+    elif need == "year" and not in_year:
+        result.errors.append(
+            f"prognos: ingen prognos för {params.year} gjord senast {params.period}; en "
+            f"{kind} visar helårsprognosen"
+        )
+    elif not in_year:
+        result.notes.append(
+            f"prognos: inga prognoser för {params.year}; prognoskolumnerna visas inte"
+        )
+    if params.previous_forecast and params.previous_forecast not in months:
+        result.errors.append(
+            f"{params.path.name}: foregaende_prognos {params.previous_forecast} finns inte i "
+            f"prognos (finns: {', '.join(months) or 'inga'})"
+        )
+
+
+def _check_kolada(params: PeriodParams, processed: Path, result: Preflight) -> None:
+    from . import kolada, r9
+
+    try:
+        config = r9.load_config(params.path.parent / r9.CONFIG_FILE)
+        r9.load_kolada(
+            config, r9.report_years(config, params.period), processed.parent / "raw" / "kolada"
+        )
+    except ParamsError:
+        return  # already reported with the params files
+    except kolada.KoladaError as exc:
+        result.errors.append(
+            f"Kolada: {exc}; kör `uppfoljning kolada refresh` (nätverk) eller ta bort "
+            "r9_jamforelser ur rapporter"
+        )
