@@ -170,7 +170,7 @@ def test_retry_on_429_honours_retry_after_then_backs_off_on_5xx_and_network_erro
     meta = client(tmp_path, transport, sleeps=sleeps, backoff_seconds=1.0).kpi_metadata(["N33022"])
     assert sleeps == [7.0, 2.0, 4.0]  # Retry-After, then 1 s x 2^attempt
     assert len(transport.calls) == 4
-    assert meta.loc[0, "title"].startswith("Kostnad familjehem och HVB")
+    assert meta.loc[0, "title"].startswith("Kostnad familje- och HVB")
 
 
 def test_retry_after_as_http_date(tmp_path: Path) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import dataclasses
 import io
+import json
 import math
 from importlib import resources
 from pathlib import Path
@@ -16,6 +17,7 @@ import yaml
 from uppfoljning import kolada, kolada_demo, r9
 
 CONFIG_PATH = Path(__file__).resolve().parents[1] / "params" / r9.CONFIG_FILE
+FIXTURES = Path(__file__).parent / "fixtures" / "kolada"
 MEMBERS = ["0181", "0380", "0484", "0580", "0581", "0680", "1880", "1980", "2180"]
 COST = dict(
     zip(MEMBERS, [10000, 12000, 9000, 9500, 11000, 10500, 12500, 11300, 10194], strict=True)
@@ -54,9 +56,9 @@ def data() -> pd.DataFrame:
     rows = []
     for code in MEMBERS:
         rows.append(record("N33022", code, 2023, COST[code]))
-        rows.append(record("N33816", code, 2023, PLACED[code]))
-        rows.append(record("N33816", code, 2023, PLACED[code] * 0.9, gender="K"))
-        rows.append(record("N33816", code, 2023, PLACED[code] * 1.1, gender="M"))
+        rows.append(record("N33818", code, 2023, PLACED[code]))
+        rows.append(record("N33818", code, 2023, PLACED[code] * 0.9, gender="K"))
+        rows.append(record("N33818", code, 2023, PLACED[code] * 1.1, gender="M"))
         rows.append(record("N01951", code, 2023, POPULATION[code]))
         rows.append(record("N33900", code, 2023, 24.6 if code == "0580" else 25.0))
         rows.append(record("N33009", code, 2023, 1060))
@@ -77,7 +79,7 @@ def test_config_defaults(config: r9.R9Config) -> None:
     assert [k.id for k in config.kpis if k.goal] == ["N35001", "N33022", "N33009"]
     assert config.goal_text("N33022") == "Samma eller lägre än R9-snitt"
     assert config.kpi("N33022").population == "0-20" and config.kpi("N33009").population == "totalt"
-    assert config.decomposition == r9.Decomposition("N33022", "N33816")
+    assert config.decomposition == r9.Decomposition("N33022", "N33818")
     request = r9.kolada_request(config, [2023, 2022, 2023])
     assert request["years"] == [2022, 2023] and request["groups"] == ["G96092"]
     assert request["municipalities"][-1] == "G96092"
@@ -157,7 +159,7 @@ def test_gap_in_kronor_percent_and_mnkr(config, data) -> None:
     assert g["gap_mnkr"] == pytest.approx((9500 - mean) * 166_700 * 0.246 / 1e6)
     total = r9.gaps(data, config).set_index(["kpi", "year"]).loc[("N33009", 2023)]
     assert total["population"] == 166_700 and total["gap"] == 0 and total["gap_mnkr"] == 0
-    per_child = r9.gaps(data, config).set_index(["kpi", "year"]).loc[("N33816", 2023)]
+    per_child = r9.gaps(data, config).set_index(["kpi", "year"]).loc[("N33818", 2023)]
     assert math.isnan(per_child["gap_mnkr"])  # not per inhabitant: no mnkr
 
 
@@ -212,7 +214,7 @@ def test_placement_decomposition_adds_up_exactly(config, data) -> None:
 
 def test_gender_split(config, data) -> None:
     split = r9.gender_split(data, config)
-    assert set(split["kpi"]) == {"N33816"}
+    assert set(split["kpi"]) == {"N33818"}
     own = split[split["municipality"] == "0580"].set_index("gender")["value"]
     assert own["K"] == pytest.approx(8.5 * 0.9) and own["M"] == pytest.approx(8.5 * 1.1)
     mean = split[split["municipality"] == "R9"].set_index("gender")["value"]
@@ -242,16 +244,133 @@ def test_notes(config, data) -> None:
     meta = pd.DataFrame(
         {
             "id": ["N33022", "N33009"],
-            "title": [
-                "Kostnad familjehem och HVB barn och unga, kr/inv 0-20 år",
-                "Något helt annat",
-            ],
+            "title": ["Kostnad familje- och HVB barn och unga, kr/inv 0-20 år", "Något helt annat"],
         }
     )
     assert r9.title_mismatches(config, meta) == [
-        'N33009: rapporten kallar nyckeltalet "Kostnad öppna insatser barn och unga kr/inv", '
-        'Kolada "Något helt annat".'
+        "N33009: Koladas titel är nu ”Något helt annat”, params/jamforelsegrupper.yaml anger "
+        "”Kostnad öppna insatser barn och unga, kr/inv”; kontrollera att nyckeltalet fortfarande "
+        "mäter samma sak."
     ]
+    unrecorded = dataclasses.replace(
+        config,
+        kpis=tuple(dataclasses.replace(k, kolada_title=None) for k in config.kpis),
+    )
+    assert r9.title_mismatches(unrecorded, meta) == [
+        "N33022: rapporten kallar nyckeltalet ”Kostnad familjehem och HVB barn och unga kr/inv "
+        "0-20 år”, Kolada ”Kostnad familje- och HVB barn och unga, kr/inv 0-20 år” (ingen "
+        "kolada_titel i params/jamforelsegrupper.yaml).",
+        "N33009: rapporten kallar nyckeltalet ”Kostnad öppna insatser barn och unga kr/inv”, "
+        "Kolada ”Något helt annat” (ingen kolada_titel i params/jamforelsegrupper.yaml).",
+    ]
+
+
+# --------------------------------------------------------------------------- Kolada's titles
+
+
+def recorded_metadata(name: str = "kpi_r9.json") -> pd.DataFrame:
+    """Kolada's KPI metadata as recorded (see tests/fixtures/kolada/README.md)."""
+    body = json.loads((FIXTURES / name).read_text(encoding="utf-8"))
+    return pd.DataFrame(body["values"])
+
+
+V3_KPI_FIELDS = {
+    "id",
+    "title",
+    "description",
+    "is_divided_by_gender",
+    "municipality_type",
+    "auspice",
+    "operating_area",
+    "perspective",
+    "prel_publication_date",
+    "publication_date",
+    "publ_period",
+    "has_ou_data",
+}
+
+
+def test_catalogue_ids_match_koladas_recorded_titles(config) -> None:
+    body = json.loads((FIXTURES / "kpi_r9.json").read_text(encoding="utf-8"))
+    assert body["count"] == len(body["values"])
+    assert all(set(row) == V3_KPI_FIELDS for row in body["values"])
+    meta = recorded_metadata()
+    assert set(meta["id"]) == set(r9.kolada_request(config, [2023])["kpis"])  # every KPI used
+    titles = dict(zip(meta["id"], meta["title"], strict=True))
+    for k in config.kpis:
+        assert k.kolada_title == titles[k.id], k.id
+    assert r9.title_mismatches(config, meta) == []
+    assert r9.role_conflicts(config, meta) == []
+    # The ids of issue 10: N33816 HVB, N33817 family homes, N33818 both (the total).
+    assert config.kpi("N33818").role == "placerade_hvb_eller_familjehem"
+    assert config.kpi("N33816").role == "placerade_hvb" and config.kpi("N33816").part_of == "N33818"
+    assert config.kpi("N33817").role == "placerade_familjehem"
+    assert "öppna insatser" in titles["N33021"] and "öppna insatser" in config.label("N33021")
+    assert titles == kolada_demo.KOLADA_TITLES  # the demo answers with Kolada's titles
+
+
+def test_roles_are_checked_against_the_titles() -> None:
+    total = r9.ROLES["placerade_hvb_eller_familjehem"]
+    hvb = r9.ROLES["placerade_hvb"]
+    only_hvb = "Barn och unga 0-20 år som har varit placerade på HVB någon gång under året"
+    both = "Barn och unga 0-20 år som har varit placerade på HVB eller familjehem under året"
+    assert total.conflict(both) is None and hvb.conflict(only_hvb) is None
+    assert total.conflict(only_hvb) == "titeln nämner inte familjehem"
+    assert hvb.conflict(both) == "titeln nämner familjehem, vilket rollen utesluter"
+    cost = r9.ROLES["kostnad_familjehem_och_hvb"]
+    assert cost.conflict("Kostnad familje- och HVB barn och unga, kr/inv 0-20 år") is None
+    assert cost.conflict("Kostnad öppna insatser barn och unga, kr/inv") == (
+        "titeln nämner inte familjehem eller HVB eller 0–20 år"
+    )
+
+
+def test_decomposition_refused_when_koladas_titles_contradict_the_roles(config, data) -> None:
+    swapped = recorded_metadata("kpi_r9_swapped.json")
+    with pytest.raises(r9.DecompositionRefusedError) as err:
+        r9.placement_decomposition(data, config, swapped)
+    conflicts = {c.kpi: c for c in err.value.conflicts}
+    assert set(conflicts) == {"N33818"}  # N33816 is no input of the decomposition
+    text = conflicts["N33818"].text
+    assert text.startswith("N33818: Koladas titel är ”Barn och unga 0-20 år som har varit ")
+    assert "placerade på HVB någon gång under året" in text
+    assert "använder nyckeltalet som placerade barn och unga 0–20 år i HVB eller familjehem" in text
+    assert "titeln nämner inte familjehem" in text
+    assert {c.kpi for c in r9.role_conflicts(config, swapped)} == {"N33816", "N33818"}
+    # With Kolada's real titles the same data are decomposed.
+    assert len(r9.placement_decomposition(data, config, recorded_metadata())) == 1
+
+
+def test_the_old_swapped_catalogue_is_refused(config, data) -> None:
+    """The catalogue before issue 10 used N33816 (HVB only) as the total: refused."""
+    raw = yaml.safe_load(CONFIG_PATH.read_text(encoding="utf-8"))
+    ids = {"N33816": "N33818", "N33818": "N33816"}
+    for item in raw["nyckeltal"]:
+        item["id"] = ids.get(item["id"], item["id"])
+        if item.get("del_av") in ids:
+            item["del_av"] = ids[item["del_av"]]
+        item.pop("kolada_titel", None)
+    raw["nedbrytning"]["placerade"] = "N33816"
+    old = r9.parse_config(raw)
+    assert old.decomposition == r9.Decomposition("N33022", "N33816")
+    swapped_data = data.assign(kpi=data["kpi"].replace({"N33818": "N33816"}))
+    with pytest.raises(r9.DecompositionRefusedError) as err:
+        r9.placement_decomposition(swapped_data, old, recorded_metadata())
+    assert [c.kpi for c in err.value.conflicts] == ["N33816"]
+
+
+def test_decomposition_inputs_need_their_roles() -> None:
+    raw = yaml.safe_load(CONFIG_PATH.read_text(encoding="utf-8"))
+    raw["nedbrytning"]["placerade"] = "N33816"
+    raw["nyckeltal"][0]["roll"] = "okand"
+    with pytest.raises(r9.ConfigError) as err:
+        r9.parse_config(raw)
+    text = "\n".join(err.value.problems)
+    assert "nyckeltal[0].roll: ska vara en av" in text
+    assert (
+        "nedbrytning.placerade: N33816 ska ha roll placerade_hvb_eller_familjehem "
+        "(placerade barn och unga 0–20 år i HVB eller familjehem (alla placerade)), har "
+        "placerade_hvb."
+    ) in text
 
 
 # --------------------------------------------------------------------------- demo cache
@@ -300,3 +419,32 @@ def test_demo_refuses_to_overwrite_real_data(tmp_path: Path, config) -> None:
         kolada_demo.write_demo_kolada_cache(cache_dir, config)
     kolada_demo.write_demo_kolada_cache(cache_dir, config, force=True)
     assert kolada.is_demo_cache(cache_dir)
+
+
+def test_demo_group_value_is_koladas_own_with_members_missing(tmp_path: Path, config) -> None:
+    """G96092 is written from the demo's targets, not by averaging the members' values, and
+    counts only the members Kolada has a value for, as Kolada's `count` does."""
+    cache_dir = kolada_demo.write_demo_kolada_cache(tmp_path / "kolada", config)
+    years = r9.report_years(config, "2024-08")
+    bundle = r9.load_kolada(config, years, cache_dir)
+    data = bundle.data.set_index(["kpi", "municipality", "year", "gender"])
+    means = r9.peer_means(bundle.data, config).set_index(["kpi", "year"])
+    assert kolada_demo.MISSING
+    for kpi, code, year in kolada_demo.MISSING:
+        row = data.loc[(kpi, code, year, "T")]
+        assert math.isnan(row["value"]) and row["status"] == "Missing"
+        group = data.loc[(kpi, "G96092", year, "T")]
+        assert group["count"] == 8
+        mean = means.loc[(kpi, year)]
+        assert mean["n"] == 8 == mean["group_count"]
+        assert mean["group_value"] == pytest.approx(mean["mean"], abs=1e-9)
+        # Dividing by all nine members, as if the missing one were zero, would not agree.
+        values = data.xs((kpi, year, "T"), level=("kpi", "year", "gender"))["value"]
+        wrong = values.reindex(MEMBERS).fillna(0).sum() / 9
+        assert abs(wrong - group["value"]) > 0.05 * group["value"]
+    # Kolada's value is the demo's target: N35025 2023 is its level, 3 950 kr per care day, over
+    # the eight members that have a value.
+    assert data.loc[("N35025", "G96092", 2023, "T"), "value"] == 3950.0
+    complete = means[means["n"] == 9]
+    assert set(complete["group_count"]) == {9}
+    assert (complete["group_diff"].abs() < 1e-6).all()

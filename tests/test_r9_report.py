@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import csv
+import dataclasses
 import json
 import math
 from pathlib import Path
 
 import nbformat
+import pandas as pd
 import papermill
 import pytest
+from IPython.display import Markdown
+from matplotlib.figure import Figure
 
-from uppfoljning import r9, r9_plots
+from uppfoljning import kolada_demo, r9, r9_plots, r9_report
 from uppfoljning.formatting import NBSP
 
 from conftest import ROOT, reference
@@ -196,6 +200,10 @@ def test_notebook_labels_sources_and_the_kolada_date(report: Path) -> None:
     assert "Jämförelsekommunernas värden är påhittade" in text
     assert "N33100" in text and "HVB-placeringar" in text
     assert "Linköping ingår i R9-snittet" in text
+    # The formulas are shown where the figures are, and the decomposition is computed.
+    assert text.count("Så räknas siffrorna:") == 5
+    assert "L × ln(p ÷ p̄)" in text and "Nedbrytningen beräknas inte" not in text
+    assert "öppna insatser för barn och unga per invånare 0–20 år (N33021" in text
 
 
 def test_notebook_runs_clean_and_shows_each_chart_once(report: Path) -> None:
@@ -210,3 +218,107 @@ def test_notebook_runs_clean_and_shows_each_chart_once(report: Path) -> None:
 def test_axis_formatters_are_swedish() -> None:
     assert r9_plots.number_axis(0)(12345.0, None) == f"12{NBSP}345"
     assert r9_plots.number_axis(1)(8.25, None) == "8,3"
+
+
+# --------------------------------------------------------------------------- without papermill
+
+FIXTURES = Path(__file__).parent / "fixtures" / "kolada"
+
+
+@pytest.fixture(scope="module")
+def demo_report(tmp_path_factory: pytest.TempPathFactory) -> r9_report.R9Report:
+    """An R9Report on a demo Kolada cache, without a period context (tables and texts only)."""
+    config = r9.load_config(ROOT / "params" / r9.CONFIG_FILE)
+    cache = kolada_demo.write_demo_kolada_cache(tmp_path_factory.mktemp("kolada"), config)
+    years = r9.report_years(config, "2024-08")
+    return r9_report.R9Report(None, config, years, r9.load_kolada(config, years, cache))  # type: ignore[arg-type]
+
+
+def with_bundle(report: r9_report.R9Report, **changes: object) -> r9_report.R9Report:
+    bundle = dataclasses.replace(report.bundle, **changes)
+    return r9_report.R9Report(report.ctx, report.config, report.years, bundle)
+
+
+def test_report_refuses_the_decomposition_on_contradicting_titles(demo_report) -> None:
+    body = json.loads((FIXTURES / "kpi_r9_swapped.json").read_text(encoding="utf-8"))
+    swapped = with_bundle(demo_report, kpi_metadata=pd.DataFrame(body["values"]))
+    assert not demo_report.decomposition_refused and len(demo_report.decomposition_table()) == 9
+    assert swapped.decomposition_refused
+    for table in (swapped.decomposition_table(), swapped.placement_table()):
+        assert table.empty
+    assert list(swapped.decomposition_table().columns) == TABLES["r9_nedbrytning"]
+    text = swapped.decomposition_text()
+    assert text.startswith("**Nedbrytningen beräknas inte.**")
+    assert (
+        "N33818: Koladas titel är ”Barn och unga 0-20 år som har varit placerade på HVB någon "
+        "gång under året, antal/1000 inv”, men params/jamforelsegrupper.yaml använder "
+        "nyckeltalet som placerade barn och unga 0–20 år i HVB eller familjehem (alla "
+        "placerade) (titeln nämner inte familjehem)."
+    ) in text
+    assert "Rätta Kolada-id:t i params/jamforelsegrupper.yaml" in text
+    for chart in (swapped.placement_chart(), swapped.decomposition_chart()):
+        assert isinstance(chart, Markdown) and "ritas inte" in chart.data
+    assert isinstance(demo_report.decomposition_chart(), Figure)
+    about = swapped.about()
+    assert (
+        "N33816: Koladas titel är ”Barn och unga 0-20 år som har varit placerade på HVB eller"
+        in about
+    )
+    assert "titeln nämner familjehem, vilket rollen utesluter" in about
+    # Everything that does not depend on the placements figure is still computed.
+    assert not swapped.goal_table().empty and not swapped.check_table().empty
+
+
+def test_check_table_compares_with_koladas_own_value(demo_report) -> None:
+    check = demo_report.check_table().set_index("kpi")
+    assert (check["skillnad"].abs() < 1e-6).all()
+    assert (check["antal"] == check["antal_koladas"]).all()
+    assert check.at["N35025", "antal"] == 8  # Södertälje lacks a value in 2023
+    assert "De stämmer överens för alla" in demo_report.check_text()
+
+
+def test_check_detects_an_injected_difference(demo_report) -> None:
+    data = demo_report.data.copy()
+    year = demo_report.latest_year
+    one = (data["kpi"] == "N33022") & (data["municipality"] == "0181") & (data["year"] == year)
+    data.loc[one & (data["gender"] == "T"), "value"] += 90
+    dropped = (data["kpi"] == "N33009") & (data["municipality"] == "0380") & (data["year"] == year)
+    data.loc[dropped, "value"] = math.nan
+    changed = with_bundle(demo_report, data=data)
+    check = changed.check_table().set_index("kpi")
+    assert check.at["N33022", "skillnad"] == pytest.approx(-10.0)  # Kolada − ours = −90 / 9
+    assert check.at["N33009", "antal"] == 8 and check.at["N33009", "antal_koladas"] == 9
+    assert abs(check.at["N33009", "skillnad"]) > r9_report.CHECK_TOLERANCE
+    text = changed.check_text()
+    assert f"N33022 {year}" in text and f"N33009 {year}" in text
+    assert "Kontrollera om Kolada saknar värden för någon medlem" in text
+
+
+def test_explanations_state_the_formulas_the_tables_use(demo_report) -> None:
+    texts = {
+        t: demo_report.explanation(t)
+        for t in ("r9_mal", "r9_gap", "r9_placeringar", "r9_nedbrytning", "r9_kontroll")
+    }
+    assert all(t.startswith("*Så räknas siffrorna:*") for t in texts.values())
+    assert "Skillnad = Linköpings värde − R9-snitt" in texts["r9_gap"]
+    assert "× andel 0–20 år (N33900) ÷ 100" in texts["r9_gap"]
+    assert "× 1 000 ÷ placerade per 1 000 invånare 0–20 år (N33818)" in texts["r9_placeringar"]
+    assert "L = (c − c̄) ÷ (ln c − ln c̄)" in texts["r9_nedbrytning"]
+    assert "= L × ln(p ÷ p̄)" in texts["r9_nedbrytning"]
+    assert "Skillnad = Koladas värde − egen beräkning" in texts["r9_kontroll"]
+    # The formulas as written reproduce the published columns.
+    t = demo_report.decomposition_table()
+    c = t["placerade"] * t["kostnad_per_placerad"] / 1000
+    c_bar = t["placerade_r9"] * t["kostnad_per_placerad_r9"] / 1000
+    log_mean = (c - c_bar) / (c.map(math.log) - c_bar.map(math.log))
+    volume = log_mean * (t["placerade"] / t["placerade_r9"]).map(math.log)
+    assert volume.to_numpy() == pytest.approx(t["volymeffekt"].to_numpy())
+    price = log_mean * (t["kostnad_per_placerad"] / t["kostnad_per_placerad_r9"]).map(math.log)
+    assert price.to_numpy() == pytest.approx(t["priseffekt"].to_numpy())
+    assert (t["volymeffekt_belopp"]).to_numpy() == pytest.approx(
+        (t["volymeffekt"] * t["invanare_0_20"]).to_numpy()
+    )
+    g = demo_report.gap_table()
+    assert g["skillnad_procent"].to_numpy() == pytest.approx(
+        (g["skillnad"] / g["r9_snitt"] * 100).to_numpy()
+    )

@@ -48,6 +48,80 @@ class ConfigError(ParamsError):
     """The peer-group YAML is invalid; ``problems`` lists every problem, in Swedish."""
 
 
+# --------------------------------------------------------------------------- roles
+
+
+@dataclass(frozen=True)
+class Role:
+    """What the report uses a key figure for, and what Kolada's title must then say.
+
+    ``required``: (regex, the word in Swedish) the title must contain; ``excluded``: terms it
+    must not contain (a part must not be the total). Titles are compared case-insensitively with
+    dashes normalised, so "familje- och HVB" satisfies "familje".
+    """
+
+    description: str
+    required: tuple[tuple[str, str], ...] = ()
+    excluded: tuple[tuple[str, str], ...] = ()
+
+    def conflict(self, title: str) -> str | None:
+        """Why ``title`` contradicts the role (Swedish), or None when it fits."""
+        text = _normalise_title(title)
+        missing = [word for pattern, word in self.required if not re.search(pattern, text)]
+        present = [word for pattern, word in self.excluded if re.search(pattern, text)]
+        reasons = []
+        if missing:
+            reasons.append("titeln nämner inte " + " eller ".join(missing))
+        if present:
+            reasons.append("titeln nämner " + " och ".join(present) + ", vilket rollen utesluter")
+        return "; ".join(reasons) or None
+
+
+_PLACED = (r"placera", "placerade")
+_HVB = (r"\bhvb\b", "HVB")
+_FAMILY = (r"familje", "familjehem")
+_COST = (r"kostnad", "kostnad")
+_AGE = (r"0-20", "0–20 år")
+ROLES: dict[str, Role] = {
+    "kostnad_familjehem_och_hvb": Role(
+        "kostnad för familjehem och HVB för barn och unga per invånare 0–20 år (hela kostnaden)",
+        (_COST, _FAMILY, _HVB, _AGE),
+    ),
+    "kostnad_hvb": Role(
+        "kostnad för HVB för barn och unga per invånare 0–20 år", (_COST, _HVB, _AGE), (_FAMILY,)
+    ),
+    "kostnad_familjehem": Role(
+        "kostnad för familjehem för barn och unga per invånare 0–20 år",
+        (_COST, _FAMILY, _AGE),
+        (_HVB,),
+    ),
+    "placerade_hvb_eller_familjehem": Role(
+        "placerade barn och unga 0–20 år i HVB eller familjehem (alla placerade)",
+        (_PLACED, _HVB, _FAMILY, _AGE),
+    ),
+    "placerade_hvb": Role(
+        "placerade barn och unga 0–20 år i HVB", (_PLACED, _HVB, _AGE), (_FAMILY,)
+    ),
+    "placerade_familjehem": Role(
+        "placerade barn och unga 0–20 år i familjehem", (_PLACED, _FAMILY, _AGE), (_HVB,)
+    ),
+    "invanare_totalt": Role(
+        "invånare totalt",
+        ((r"invånare", "invånare"), (r"totalt", "totalt")),
+        ((r"andel", "andel"),),
+    ),
+    "andel_0_20": Role(
+        "andel invånare 0–20 år (%)", ((r"invånare", "invånare"), _AGE, (r"andel", "andel"))
+    ),
+}
+"""Roles a key figure can have in ``params/jamforelsegrupper.yaml`` (``roll``)."""
+DECOMPOSITION_ROLES = {
+    "kostnad": "kostnad_familjehem_och_hvb",
+    "placerade": "placerade_hvb_eller_familjehem",
+}
+"""The role each input of the decomposition must have."""
+
+
 # --------------------------------------------------------------------------- configuration
 
 
@@ -74,8 +148,11 @@ class Kpi:
     unit: str
     population: str | None
     goal: str | None
-    title_verified: bool
     part_of: str | None
+    kolada_title: str | None = None
+    """Kolada's title as recorded (see the YAML's header); None = not checked."""
+    role: str | None = None
+    """Key of :data:`ROLES`, or None."""
 
 
 @dataclass(frozen=True)
@@ -100,6 +177,14 @@ class R9Config:
     @property
     def kpi_ids(self) -> list[str]:
         return [k.id for k in self.kpis]
+
+    @property
+    def roles(self) -> dict[str, str]:
+        """KPI id → role, for every KPI with one (the population KPIs always have theirs)."""
+        roles = {k.id: k.role for k in self.kpis if k.role}
+        roles[self.population_total_kpi] = "invanare_totalt"
+        roles[self.population_share_0_20_kpi] = "andel_0_20"
+        return roles
 
     def kpi(self, kpi_id: str) -> Kpi:
         for k in self.kpis:
@@ -297,7 +382,7 @@ def parse_config(raw: Any, source: str = CONFIG_FILE) -> R9Config:
                 pop_share = _kpi_id(population["andel_0_20"], "befolkning.andel_0_20", errors)
 
     kpis: list[Kpi] = []
-    kpi_keys = {"id", "rad", "enhet", "befolkning", "mal", "titel_verifierad", "del_av"}
+    kpi_keys = {"id", "rad", "enhet", "befolkning", "mal", "kolada_titel", "roll", "del_av"}
     raw_kpis = top.get("nyckeltal", [])
     if "nyckeltal" in top and (not isinstance(raw_kpis, list) or not raw_kpis):
         errors.append("nyckeltal: ska vara en lista med minst ett nyckeltal.")
@@ -318,6 +403,12 @@ def parse_config(raw: Any, source: str = CONFIG_FILE) -> R9Config:
             errors.append(
                 f"{where}.mal: ska vara en av {', '.join(GOAL_CONDITIONS)}, fick {goal!r}."
             )
+        role = item.get("roll")
+        if role is not None and role not in ROLES:
+            errors.append(f"{where}.roll: ska vara en av {', '.join(ROLES)}, fick {role!r}.")
+        kolada_title = item.get("kolada_titel")
+        if kolada_title is not None:
+            kolada_title = _text(kolada_title, f"{where}.kolada_titel", errors)
         kpis.append(
             Kpi(
                 id=_kpi_id(item["id"], f"{where}.id", errors),
@@ -325,10 +416,9 @@ def parse_config(raw: Any, source: str = CONFIG_FILE) -> R9Config:
                 unit=_text(item["enhet"], f"{where}.enhet", errors),
                 population=base,
                 goal=goal,
-                title_verified=_bool(
-                    item.get("titel_verifierad", False), f"{where}.titel_verifierad", errors
-                ),
                 part_of=str(item["del_av"]) if item.get("del_av") is not None else None,
+                kolada_title=kolada_title or None,
+                role=role if role in ROLES else None,
             )
         )
     ids = [k.id for k in kpis]
@@ -350,9 +440,16 @@ def parse_config(raw: Any, source: str = CONFIG_FILE) -> R9Config:
             unknown,
         )
         if dec is not None and {"kostnad", "placerade"} <= set(dec):
+            by_id = {k.id: k for k in kpis}
             for key in ("kostnad", "placerade"):
                 if dec[key] not in ids:
                     errors.append(f"nedbrytning.{key}: {dec[key]!r} finns inte bland nyckeltalen.")
+                elif by_id[dec[key]].role != DECOMPOSITION_ROLES[key]:
+                    errors.append(
+                        f"nedbrytning.{key}: {dec[key]} ska ha roll {DECOMPOSITION_ROLES[key]} "
+                        f"({ROLES[DECOMPOSITION_ROLES[key]].description}), har "
+                        f"{by_id[dec[key]].role or 'ingen roll'}."
+                    )
             decomposition = Decomposition(str(dec["kostnad"]), str(dec["placerade"]))
 
     if unknown:
@@ -464,15 +561,90 @@ def _normalise_title(text: str) -> str:
     return re.sub(r"[\s,.()]+", " ", text).strip()
 
 
+def _titles(kpi_metadata: pd.DataFrame) -> dict[str, str]:
+    return {
+        str(i): str(t) if isinstance(t, str) else ""
+        for i, t in zip(kpi_metadata["id"], kpi_metadata["title"], strict=True)
+    }
+
+
 def title_mismatches(config: R9Config, kpi_metadata: pd.DataFrame) -> list[str]:
-    """Swedish notes where our label differs from Kolada's title (check the YAML)."""
-    titles = dict(zip(kpi_metadata["id"], kpi_metadata["title"], strict=True))
+    """Swedish notes where Kolada's title (in the cached metadata) is not the recorded one.
+
+    For a KPI without ``kolada_titel`` the report's own label is compared instead, so the note
+    shows Kolada's title for someone to check and record.
+    """
+    titles = _titles(kpi_metadata)
     notes = []
     for k in config.kpis:
         title = titles.get(k.id)
-        if title and _normalise_title(title) != _normalise_title(k.label):
-            notes.append(f'{k.id}: rapporten kallar nyckeltalet "{k.label}", Kolada "{title}".')
+        if not title:
+            continue
+        if k.kolada_title is None:
+            if _normalise_title(title) != _normalise_title(k.label):
+                notes.append(
+                    f"{k.id}: rapporten kallar nyckeltalet ”{k.label}”, Kolada ”{title}” "
+                    f"(ingen kolada_titel i params/{CONFIG_FILE})."
+                )
+        elif _normalise_title(title) != _normalise_title(k.kolada_title):
+            notes.append(
+                f"{k.id}: Koladas titel är nu ”{title}”, params/{CONFIG_FILE} anger "
+                f"”{k.kolada_title}”; kontrollera att nyckeltalet fortfarande mäter samma sak."
+            )
     return notes
+
+
+@dataclass(frozen=True)
+class RoleConflict:
+    """A KPI whose Kolada title contradicts the role the catalogue gives it."""
+
+    kpi: str
+    title: str
+    role: str
+    reason: str
+
+    @property
+    def text(self) -> str:
+        """The conflict in Swedish: KPI id, Kolada's title, the expected role and why."""
+        title = f"Koladas titel är ”{self.title}”" if self.title else "Kolada anger ingen titel"
+        return (
+            f"{self.kpi}: {title}, men params/{CONFIG_FILE} använder nyckeltalet som "
+            f"{ROLES[self.role].description} ({self.reason})."
+        )
+
+
+def role_conflicts(config: R9Config, kpi_metadata: pd.DataFrame) -> list[RoleConflict]:
+    """Every KPI with a role whose title in ``kpi_metadata`` (Kolada's) contradicts the role."""
+    titles = _titles(kpi_metadata)
+    out = []
+    for kpi_id, role in config.roles.items():
+        title = titles.get(kpi_id, "")
+        reason = ROLES[role].conflict(title) if title else "titel saknas i Koladas metadata"
+        if reason:
+            out.append(RoleConflict(kpi_id, title, role, reason))
+    return out
+
+
+def decomposition_conflicts(config: R9Config, kpi_metadata: pd.DataFrame) -> list[RoleConflict]:
+    """Role conflicts among the decomposition's inputs (cost, placements, population)."""
+    dec = config.decomposition
+    if dec is None:
+        return []
+    inputs = {
+        dec.cost_kpi,
+        dec.placements_kpi,
+        config.population_total_kpi,
+        config.population_share_0_20_kpi,
+    }
+    return [c for c in role_conflicts(config, kpi_metadata) if c.kpi in inputs]
+
+
+class DecompositionRefusedError(ValueError):
+    """Kolada's titles contradict the roles of the decomposition's inputs (see ``conflicts``)."""
+
+    def __init__(self, conflicts: Sequence[RoleConflict]) -> None:
+        self.conflicts = list(conflicts)
+        super().__init__(" ".join(c.text for c in self.conflicts))
 
 
 def membership_differences(config: R9Config, group: kolada.MunicipalityGroup | None) -> list[str]:
@@ -687,8 +859,14 @@ def _log_mean(a: float, b: float) -> float:
     return a if a == b else (a - b) / (math.log(a) - math.log(b))
 
 
-def placement_decomposition(data: pd.DataFrame, config: R9Config) -> pd.DataFrame:
+def placement_decomposition(
+    data: pd.DataFrame, config: R9Config, kpi_metadata: pd.DataFrame | None = None
+) -> pd.DataFrame:
     """Split the placement-cost gap into a volume and a price effect (per year).
+
+    With ``kpi_metadata`` (Kolada's, from the cache) the inputs' titles are checked against
+    their roles first; a contradiction (e.g. the placements figure counts only HVB) raises
+    :class:`DecompositionRefusedError` instead of computing a wrong split.
 
     cost per inhabitant 0–20 = placed per 1 000 inhabitants 0–20 × cost per placed child / 1 000.
     The peer side uses the peer means of cost and of placements, and the implied peer cost per
@@ -720,6 +898,10 @@ def placement_decomposition(data: pd.DataFrame, config: R9Config) -> pd.DataFram
     dec = config.decomposition
     if dec is None:
         return pd.DataFrame(columns=columns)
+    if kpi_metadata is not None:
+        conflicts = decomposition_conflicts(config, kpi_metadata)
+        if conflicts:
+            raise DecompositionRefusedError(conflicts)
     g = gaps(data, config).set_index(["kpi", "year"])
     years = sorted(
         set(g.loc[dec.cost_kpi].index if dec.cost_kpi in g.index.get_level_values(0) else [])

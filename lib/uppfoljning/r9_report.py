@@ -35,10 +35,11 @@ from functools import cached_property
 from pathlib import Path
 
 import pandas as pd
-from IPython.display import HTML
+from IPython.display import HTML, Markdown
+from matplotlib.figure import Figure
 from pandas.io.formats.style import Styler
 
-from . import r9
+from . import r9, r9_plots
 from .formatting import format_amount, format_mnkr, format_number, format_percent
 from .ledger import LEVEL
 from .report import ReportContext
@@ -248,8 +249,20 @@ class R9Report:
         return r9.goal_status(self.data, self.config)
 
     @cached_property
+    def decomposition_conflicts(self) -> list[r9.RoleConflict]:
+        """The decomposition's inputs whose Kolada title contradicts their role (then no split)."""
+        return r9.decomposition_conflicts(self.config, self.bundle.kpi_metadata)
+
+    @property
+    def decomposition_refused(self) -> bool:
+        return bool(self.decomposition_conflicts)
+
+    @cached_property
     def _decomposition(self) -> pd.DataFrame:
-        return r9.placement_decomposition(self.data, self.config)
+        try:
+            return r9.placement_decomposition(self.data, self.config, self.bundle.kpi_metadata)
+        except r9.DecompositionRefusedError:
+            return r9.placement_decomposition(self.data, self.config).iloc[0:0]
 
     @cached_property
     def latest_year(self) -> int:
@@ -344,8 +357,8 @@ class R9Report:
         """
         dec = self.config.decomposition
         columns = ["rad", "kommun", "ar", "kostnad", "placerade", "kostnad_per_placerad"]
-        if dec is None:
-            return pd.DataFrame(columns=columns)
+        if dec is None or self.decomposition_refused:
+            return pd.DataFrame(columns=[*columns, LEVEL])
         year = self.latest_year
         pv = r9.peer_values(self.data, self.config)
         pv = pv[pv["year"] == year]
@@ -703,7 +716,8 @@ class R9Report:
             order=0,
         )
         dec = self.config.decomposition
-        if dec is None:
+        conflicting = {c.kpi for c in self.decomposition_conflicts}
+        if dec is None or dec.cost_kpi in conflicting:
             return
         g = self._gaps.set_index(["kpi", "year"])
         if (dec.cost_kpi, year) in g.index and pd.notna(g.at[(dec.cost_kpi, year), "gap_mnkr"]):
@@ -834,6 +848,34 @@ class R9Report:
                 out[f"{name}: {format_number(cost, 0)} kr/inv"] = cost
         return out
 
+    def placement_chart(self) -> Figure | Markdown:
+        """The placements scatter, or why it is not drawn (the decomposition is refused)."""
+        if self.decomposition_refused or self.placement_table().empty:
+            return Markdown(f"*Diagrammet ritas inte: {self._refusal_reason()}*")
+        return r9_plots.placement_scatter(
+            self.placement_data(),
+            iso_costs=self.iso_costs(),
+            title=f"Placerade och kostnad per placerat barn, {self.latest_year}",
+        )
+
+    def decomposition_chart(self) -> Figure | Markdown:
+        """The volume/price bars per year, or why they are not drawn."""
+        if self.decomposition_refused or self.decomposition_table().empty:
+            return Markdown(f"*Diagrammet ritas inte: {self._refusal_reason()}*")
+        return r9_plots.decomposition_bars(
+            self.decomposition_data(),
+            title=f"Skillnad mot {self.mean_definite}: antal placerade och kostnad per "
+            "placerat barn",
+        )
+
+    def _refusal_reason(self) -> str:
+        if self.decomposition_refused:
+            return (
+                "Koladas titel för ett av nyckeltalen motsäger vad rapporten använder det till "
+                "(se texten ovan)."
+            )
+        return "Kolada saknar de värden som behövs."
+
     def decomposition_data(self) -> pd.DataFrame:
         """year, volume, price, gap in kronor for :func:`r9_plots.decomposition_bars`."""
         t = self.decomposition_table()
@@ -945,8 +987,28 @@ class R9Report:
             )
         return "\n".join(lines)
 
+    def refusal_text(self) -> str:
+        """Why the decomposition is not computed (Swedish), or "" when it is."""
+        if not self.decomposition_refused:
+            return ""
+        lines = [
+            "**Nedbrytningen beräknas inte.** Koladas titel för nyckeltalet motsäger den roll "
+            f"params/{r9.CONFIG_FILE} ger det, så uppdelningen i antal placerade och kostnad per "
+            "placerat barn skulle bli fel:",
+            "",
+        ]
+        lines += [f"- {c.text}" for c in self.decomposition_conflicts]
+        lines += [
+            "",
+            f"Rätta Kolada-id:t i params/{r9.CONFIG_FILE} (Koladas titlar står i "
+            "data/raw/kolada/, hämtade med `uppfoljning kolada refresh`).",
+        ]
+        return "\n".join(lines)
+
     def decomposition_text(self) -> str:
         """The placement-cost gap of the latest year explained in words."""
+        if self.decomposition_refused:
+            return self.refusal_text()
         dec = self.config.decomposition
         d = self._decomposition.set_index("year")
         year = self.latest_year
@@ -987,6 +1049,56 @@ class R9Report:
                 "logaritmiska medelvärden (LMDI) och summerar exakt till skillnaden.",
             ]
         )
+
+    def _mean_definition(self) -> str:
+        group, own = self.group, self.own_name
+        who = (
+            f"de kommuner i {group.short_name} som Kolada har värde för ({own} ingår)"
+            if group.mean_includes_own
+            else f"de övriga kommunerna i {group.short_name} som Kolada har värde för ({own} "
+            "ingår inte)"
+        )
+        return f"{self.mean_name} = ovägt medelvärde av värdena för {who}."
+
+    def explanation(self, table_id: str) -> str:
+        """How the figures of a shown table are computed, in short Swedish (the formulas)."""
+        own, mean, short = self.own_name, self.mean_name, self.group.short_name
+        cfg = self.config
+        gap = (
+            f"Skillnad = {own}s värde − {self.mean_definite}. Skillnad, % = skillnad ÷ "
+            f"{self.mean_definite} × 100. "
+            f"Skillnad, mnkr = skillnad per invånare × {own}s invånare samma år ÷ 1 000 000, med "
+            "invånare totalt för nyckeltal per invånare och invånare 0–20 år för nyckeltal per "
+            f"invånare 0–20 år; invånare 0–20 år = invånare totalt ({cfg.population_total_kpi}) "
+            f"× andel 0–20 år ({cfg.population_share_0_20_kpi}) ÷ 100. Rang: 1 = lägst värde "
+            "bland kommunerna med värde; Av = antalet sådana kommuner."
+        )
+        dec = cfg.decomposition
+        cost, placed = (dec.cost_kpi, dec.placements_kpi) if dec else ("", "")
+        texts = {
+            "r9_mal": f"{self._mean_definition()} {gap} Målet är uppfyllt när villkoret i "
+            "kolumnen Mål gäller (”samma eller lägre”: kommunens värde ≤ snittet), jämfört "
+            "utan avrundning.",
+            "r9_gap": f"{self._mean_definition()} {gap} Nyckeltal som inte är per invånare "
+            "(t.ex. kr/vårddygn) räknas inte om till mnkr.",
+            "r9_placeringar": f"Kostnad per placerat barn = kostnad per invånare 0–20 år "
+            f"({cost}) × 1 000 ÷ placerade per 1 000 invånare 0–20 år ({placed}), visad i tkr. "
+            f"Raden {mean}: snittets kostnad × 1 000 ÷ snittets antal placerade (inte snittet av "
+            "kommunernas kostnad per placerat barn), så att den går ihop med nedbrytningen.",
+            "r9_nedbrytning": f"c = kostnad per invånare 0–20 år ({cost}), p = placerade per "
+            f"1 000 invånare 0–20 år ({placed}), k = c × 1 000 ÷ p = kostnad per placerat barn; "
+            f"c̄, p̄ och k̄ = c̄ × 1 000 ÷ p̄ för {self.mean_definite}. Skillnad = c − c̄. "
+            "L = (c − c̄) ÷ (ln c − ln c̄) (logaritmiskt medelvärde; L = c om c = c̄). "
+            "Varav antal placerade (volymeffekt) = L × ln(p ÷ p̄). Varav kostnad per placerat "
+            "barn (priseffekt) = skillnad − volymeffekt, vilket är lika med L × ln(k ÷ k̄). "
+            f"Belopp i mnkr = kr/inv 0–20 år × {own}s invånare 0–20 år ÷ 1 000 000.",
+            "r9_kontroll": f"{self._mean_definition()} Antal kommuner = hur många som har värde. "
+            f"Koladas värde = det värde Kolada själv redovisar för "
+            f"{self.group.kolada_id or short}, med Koladas antal kommuner med värde. "
+            f"Skillnad = Koladas värde − egen beräkning; mer än "
+            f"{format_number(CHECK_TOLERANCE, 1)} räknas som en avvikelse.",
+        }
+        return f"*Så räknas siffrorna:* {texts[table_id]}"
 
     def gender_text(self) -> str:
         g = r9.gender_split(self.data, self.config)
@@ -1056,6 +1168,7 @@ class R9Report:
         notes = (
             r9.membership_differences(cfg, self.bundle.group)
             + r9.title_mismatches(cfg, self.bundle.kpi_metadata)
+            + [c.text for c in r9.role_conflicts(cfg, self.bundle.kpi_metadata)]
             + r9.missing_notes(self.data, cfg, self.years)
         )
         lines += [f"- {n}" for n in notes]
