@@ -15,6 +15,8 @@ import pandas as pd
 
 from . import actionplan, checks, forecast, narrative
 from .config import (
+    UNCLASSIFIED_ID,
+    UNCLASSIFIED_LABEL,
     CodeNames,
     PeriodParams,
     ReportStructure,
@@ -22,8 +24,14 @@ from .config import (
     load_code_names,
     parse_period,
 )
-from .formatting import format_amount, format_mnkr, period_label, period_range_label
-from .ledger import LEVEL, Ledger, Summary, _scan, summarise
+from .formatting import (
+    format_amount,
+    format_mnkr,
+    format_number,
+    period_label,
+    period_range_label,
+)
+from .ledger import LEVEL, Ledger, Summary, _scan, dataset_rows, summarise
 from .report import Markdown, ReportContext
 
 OVERVIEW_NET = "Verksamhetens nettokostnader"
@@ -70,8 +78,9 @@ class EconomyReport:
         return self.params.unit
 
     def amount(self, value: float) -> str:
-        """An amount in the report's unit with the unit, e.g. `-53,2 mnkr`."""
-        return f"{format_amount(value, self.unit)} {self.unit}"
+        """An amount in the report's unit with the unit, e.g. `-53,2 mnkr` or `-53 204 tkr`
+        (whole thousands, as the tkr tables)."""
+        return f"{format_amount(value, self.unit, 0 if self.unit == 'tkr' else 1)} {self.unit}"
 
     @property
     def year(self) -> int:
@@ -86,10 +95,9 @@ class EconomyReport:
         last_span = period_range_label(f"{self.year - 1}-{self.month:02d}")
         prev = self.previous_forecast_month
         prev_label = f"prognos {period_label(prev)}" if prev else "föregående prognos"
-        now_label = f"prognos {period_label(self.forecast_month)}"
-        overview_prev = (
-            f"prognos {period_label(self.forecast_month)}" if self.closes_year else prev_label
-        )
+        now = self.forecast_month
+        now_label = f"prognos {period_label(now)}" if now else "prognos"
+        overview_prev = now_label if self.closes_year else prev_label
         outlook = f"Utfall {self.year}" if self.closes_year else "Prognos"
         return {
             "ekonomi_oversikt": {
@@ -169,14 +177,17 @@ class EconomyReport:
 
     # -- forecasts --------------------------------------------------------------------------
     @cached_property
-    def forecast_month(self) -> str:
-        made = self.ledger.forecast_for(self.params.period)
-        if made is None:
-            raise LookupError(
-                f"Ingen helårsprognos för {self.year} är gjord senast {self.params.period} "
-                "(prognos-filen saknar prognosmanad för året)"
-            )
-        return made
+    def forecast_month(self) -> str | None:
+        """The controllers' forecast in force at the period; None when the year has none.
+
+        Forecasts are optional: a year-end report compares outcome with budget without them,
+        and the forecast columns and sections are then left out.
+        """
+        return self.ledger.forecast_for(self.params.period)
+
+    @property
+    def has_forecast(self) -> bool:
+        return self.forecast_month is not None
 
     @cached_property
     def previous_forecast_month(self) -> str | None:
@@ -186,6 +197,8 @@ class EconomyReport:
                     f"foregaende_prognos {self.params.previous_forecast} finns inte i prognos-filen"
                 )
             return self.params.previous_forecast
+        if self.forecast_month is None:
+            return None
         earlier = [m for m in self.ledger.forecast_months(self.year) if m < self.forecast_month]
         return earlier[-1] if earlier else None
 
@@ -223,10 +236,11 @@ class EconomyReport:
     @cached_property
     def year_summary(self) -> Summary:
         quantities = {
-            "prognos": self.ledger.forecast_lines(self.forecast_month),
             "budget": self.ledger.budget_lines(self.year, self.params.budget_version),
             "bokslut_foregaende_ar": self.ledger.outcome_year(self.year - 1),
         }
+        if self.forecast_month is not None:
+            quantities = {"prognos": self.ledger.forecast_lines(self.forecast_month)} | quantities
         if self.previous_forecast_month:
             quantities["prognos_foregaende"] = self.ledger.forecast_lines(
                 self.previous_forecast_month
@@ -237,8 +251,11 @@ class EconomyReport:
             )
         return summarise(quantities, self.structure)
 
-    def forecast_table(self) -> pd.DataFrame:
-        """`driftsammandrag_prognos`: forecast, budget, deviation, last year's accounts."""
+    def forecast_table(self) -> pd.DataFrame | None:
+        """`driftsammandrag_prognos`: forecast, budget, deviation, last year's accounts; None
+        without a forecast."""
+        if not self.has_forecast:
+            return None
         f = self.year_summary.frame.copy()
         f["avvikelse"] = f["budget"] - f["prognos"]
         out = _with_rad_first(f, ["prognos", "budget", "avvikelse", "bokslut_foregaende_ar"])
@@ -250,8 +267,11 @@ class EconomyReport:
         )
         return out
 
-    def forecast_change_table(self) -> pd.DataFrame:
-        """`prognosforandring`: this forecast against the previous one, per row."""
+    def forecast_change_table(self) -> pd.DataFrame | None:
+        """`prognosforandring`: this forecast against the previous one, per row; None without a
+        forecast."""
+        if not self.has_forecast:
+            return None
         f = self.year_summary.frame.copy()
         if "prognos_foregaende" not in f:
             f["prognos_foregaende"] = np.nan
@@ -272,13 +292,13 @@ class EconomyReport:
     # -- investments ------------------------------------------------------------------------
     @cached_property
     def _investment_frames(self) -> tuple[pd.DataFrame, pd.DataFrame]:
-        outcome = _scan(
+        outcome = _scan_optional(
             self.data_dir,
             "investeringar",
             "ar, projekt, period, sum(utgifter) AS utgifter, sum(inkomster) AS inkomster",
             "ar, projekt, period",
         )
-        plan = _scan(
+        plan = _scan_optional(
             self.data_dir,
             "investeringsbudget",
             "ar, projekt, prognosmanad, sum(ram) AS ram, sum(prognos_utgifter) AS prognos_utgifter,"
@@ -286,6 +306,18 @@ class EconomyReport:
             "ar, projekt, prognosmanad",
         )
         return outcome, plan
+
+    @property
+    def has_investment_budget(self) -> bool:
+        """Whether `investeringsbudget` holds the year's frames (optional data)."""
+        _, plan = self._investment_frames
+        return bool((plan["ar"] == self.year).any())
+
+    @property
+    def has_investments(self) -> bool:
+        """Whether the year has investment outcome or frames at all (optional data)."""
+        outcome, _ = self._investment_frames
+        return self.has_investment_budget or bool((outcome["ar"] == self.year).any())
 
     def _investment_plan(self, forecast_month: str | None) -> pd.DataFrame:
         _, plan = self._investment_frames
@@ -306,17 +338,24 @@ class EconomyReport:
         chosen["prognos_inkomster"] = chosen["prognos_inkomster"].fillna(0.0)
         return chosen
 
-    def investments_table(self) -> pd.DataFrame:
+    def investments_table(self) -> pd.DataFrame | None:
         """`investeringar`: outcome January–month, forecast, frame and deviation per project.
 
         Both `utgifter` and `inkomster` are positive amounts; net = expenditure − income. At
-        year end the "prognos" columns hold the year's outcome.
+        year end the "prognos" columns hold the year's outcome. None when the year has no
+        investment data; without an investment budget the frame columns are empty.
         """
+        if not self.has_investments:
+            return None
         outcome, _ = self._investment_frames
         ytd = outcome[(outcome["ar"] == self.year) & (outcome["period"] <= self.params.period)]
         ytd = ytd.groupby("projekt", as_index=False)[["utgifter", "inkomster"]].sum()
         plan = self._investment_plan(None)
-        f = plan.merge(ytd, on="projekt", how="outer").fillna(0.0)
+        f = plan.merge(ytd, on="projekt", how="outer")
+        f[["utgifter", "inkomster"]] = f[["utgifter", "inkomster"]].fillna(0.0)
+        if self.has_investment_budget:
+            planned = ["ram", "prognos_utgifter", "prognos_inkomster"]
+            f[planned] = f[planned].fillna(0.0)
         if self.closes_year:
             # The year is closed: its outcome replaces the forecast, as in the overview.
             f["prognos_utgifter"] = f["utgifter"]
@@ -325,7 +364,9 @@ class EconomyReport:
         f["avvikelse"] = f["ram"] - f["prognos_netto"]
         f = f.rename(columns={"projekt": "rad"}).sort_values("rad", key=_others_last)
         f[LEVEL] = "rad"
-        total = f.drop(columns=["rad", LEVEL]).sum().to_dict() | {"rad": INVESTMENT_TOTAL}
+        total = f.drop(columns=["rad", LEVEL]).sum(min_count=1).to_dict() | {
+            "rad": INVESTMENT_TOTAL
+        }
         f = pd.concat([f, pd.DataFrame([total | {LEVEL: "total"}])], ignore_index=True)
         f.index = pd.Index([f"projekt_{i}" for i in range(len(f) - 1)] + ["summa"], name="rad_id")
         cols = [
@@ -345,30 +386,28 @@ class EconomyReport:
         return out
 
     # -- overview ---------------------------------------------------------------------------
-    def overview_table(self) -> pd.DataFrame:
+    def overview_table(self) -> pd.DataFrame | None:
         """`ekonomi_oversikt`: net cost and investments against budget and the previous forecast.
 
         At year end the "forecast" is the year's outcome, and the comparison is the year's last
         forecast, so the table answers "how did the year end, and how close was our forecast".
+        Without forecasts a year-end overview is outcome against budget (no forecast column),
+        and any other report has no overview (None); without investment data, no investment row.
         """
+        if not (self.closes_year or self.has_forecast):
+            return None
         year = self.year_summary.frame
         total_id = next(r.id for r in self.structure.rows if r.is_total)
         net = year.loc[total_id]
-        inv = self.investments_table().loc["summa"]
+        inv = self.investments_table()
         if self.closes_year:
             net_value = self.period_table().loc[total_id, "utfall"]
-            prev_net = net["prognos"]
-            inv_value = inv["utgifter"] - inv["inkomster"]
+            prev_net = net.get("prognos", np.nan)
             prev_month: str | None = self.forecast_month
         else:
             net_value = net["prognos"]
             prev_net = net.get("prognos_foregaende", np.nan)
-            inv_value = inv["prognos_netto"]
             prev_month = self.previous_forecast_month
-        inv_prev = np.nan
-        if prev_month is not None:
-            p = self._investment_plan(prev_month)
-            inv_prev = (p["ram"] - (p["prognos_utgifter"] - p["prognos_inkomster"])).sum()
         rows = [
             {
                 "rad": OVERVIEW_NET,
@@ -377,15 +416,31 @@ class EconomyReport:
                 "avvikelse": net["budget"] - net_value,
                 "avvikelse_foregaende_prognos": net["budget"] - prev_net,
             },
-            {
-                "rad": OVERVIEW_INVESTMENTS,
-                "prognos": inv_value,
-                "budget": inv["ram"],
-                "avvikelse": inv["ram"] - inv_value,
-                "avvikelse_foregaende_prognos": inv_prev,
-            },
         ]
-        f = pd.DataFrame(rows, index=pd.Index(["netto", "investeringar"], name="rad_id"))
+        ids = ["netto"]
+        if inv is not None:
+            inv = inv.loc["summa"]
+            if self.closes_year:
+                inv_value = inv["utgifter"] - inv["inkomster"]
+            else:
+                inv_value = inv["prognos_netto"]
+            inv_prev = np.nan
+            if prev_month is not None and self.has_investment_budget:
+                p = self._investment_plan(prev_month)
+                inv_prev = (p["ram"] - (p["prognos_utgifter"] - p["prognos_inkomster"])).sum()
+            rows.append(
+                {
+                    "rad": OVERVIEW_INVESTMENTS,
+                    "prognos": inv_value,
+                    "budget": inv["ram"],
+                    "avvikelse": inv["ram"] - inv_value,
+                    "avvikelse_foregaende_prognos": inv_prev,
+                }
+            )
+            ids.append("investeringar")
+        f = pd.DataFrame(rows, index=pd.Index(ids, name="rad_id"))
+        if not self.has_forecast:
+            f = f.drop(columns="avvikelse_foregaende_prognos")
         f[LEVEL] = "rad"
         self.quality.passed.append(
             checks.check_deviation("ekonomi_oversikt", f, "budget", "prognos")
@@ -398,8 +453,8 @@ class EconomyReport:
         return narrative.economy_commentary(
             self.params.period,
             self.period_table(),
-            self.forecast_table(),
-            self.overview_table(),
+            self.forecast_table(),  # None without a forecast
+            self.overview_table(),  # None without a forecast outside the year end
             previous_forecast_label=period_label(prev) if prev else None,
             year_end=self.closes_year,
             areas=self.action_plan_config.areas if self.action_plan_config else None,
@@ -450,7 +505,11 @@ class EconomyReport:
             f"- Rapportstruktur: {self.structure.name} (`{self.structure.path.name}`).",
             f"- Budget: version *{self.params.budget_version}* {self.year}; budget utan månad "
             "periodiseras med en tolftedel per månad.",
-            f"- Helårsprognos: ekonomernas prognos gjord {period_label(self.forecast_month)}.",
+            (
+                f"- Helårsprognos: ekonomernas prognos gjord {period_label(self.forecast_month)}."
+                if self.forecast_month
+                else f"- Helårsprognos: ingen prognos för {self.year} i datamängden `prognos`."
+            ),
         ]
         if self.previous_forecast_month:
             lines.append(
@@ -458,10 +517,12 @@ class EconomyReport:
             )
         unclassified = self.period_summary.unclassified
         if len(unclassified):
+            combinations = len(unclassified[["verksamhet", "ansvar", "konto"]].drop_duplicates())
             lines.append(
-                f"- **Ej klassificerat:** {len(unclassified)} kodkombinationer matchar ingen rad i "
+                f"- **Ej klassificerat:** {combinations} kodkombinationer matchar ingen rad i "
                 "rapportstrukturen och redovisas på en egen rad. Komplettera rapportstrukturen."
             )
+        lines += [f"- {n}" for n in self.missing_data_notes()]
         lines += [f"- {n}" for n in self.notes]
         self.quality.passed += self.reconciliation()
         return "\n".join(lines) + "\n\n" + self.quality.markdown()
@@ -472,12 +533,14 @@ class EconomyReport:
         return forecast.computed_forecast(self.ledger, self.structure, self.params.period)
 
     def forecast_comparison_table(self) -> pd.DataFrame:
-        """`prognosjamforelse`: the controllers' forecast beside the run-rate and seasonal ones."""
+        """`prognosjamforelse`: the controllers' forecast (when made) beside the run-rate and
+        seasonal ones."""
         computed = self.computed_forecast.frame
         year = self.year_summary.frame
-        f = computed.join(year[["prognos", "budget"]], how="left")
+        own = ["prognos"] if self.has_forecast else []
+        f = computed.join(year[[*own, "budget"]], how="left")
         return _with_rad_first(
-            f, ["utfall_hittills", "prognos", "prognos_linjar", "prognos_sasong", "budget"]
+            f, ["utfall_hittills", *own, "prognos_linjar", "prognos_sasong", "budget"]
         )
 
     def forecast_accuracy_table(self) -> pd.DataFrame:
@@ -608,31 +671,259 @@ class EconomyReport:
         ]
 
     def action_plan_section(self, ctx: ReportContext) -> list:
+        """The action plan per area and per measure; nothing without a plan (see
+        `missing_data_notes`)."""
         tables = self.action_plan_tables()
-        items: list = [Markdown(self.action_plan_text())]
         if tables is None:
-            return items
+            return []
         areas, measures = tables
-        items.append(
+        return [
+            Markdown(
+                "## Åtgärdsplan\n\nÅtgärdsplanens planerade och realiserade effekt per område, "
+                "och den del som ännu inte fått genomslag, bredvid områdets avvikelse mot budget."
+            ),
+            Markdown(self.action_plan_text()),
             ctx.publish(
                 "atgardsplan",
                 areas,
                 headers=self.headers("atgardsplan"),
                 unit=self.unit,
                 deviation_columns=("avvikelse_perioden",),
-            )
-        )
-        items.append(Markdown("### Åtgärder"))
-        items.append(
+            ),
+            Markdown("### Åtgärder"),
             ctx.publish(
                 "atgardsplan_atgarder",
                 measures,
                 headers=self.headers("atgardsplan_atgarder"),
                 unit=self.unit,
                 deviation_columns=(),
-            )
+            ),
+        ]
+
+    def overview_section(self, ctx: ReportContext) -> list:
+        """Net cost (and investments) against budget, then one line per missing dataset."""
+        notes = [Markdown("\n\n".join(f"*{n}*" for n in self.missing_data_notes()))]
+        overview = self.overview_table()
+        if overview is None:
+            return notes
+        what = OVERVIEW_NET.lower() + (
+            " och investeringar" if "investeringar" in overview.index else ""
         )
-        return items
+        if self.closes_year:
+            against = "årets utfall mot budget" + (
+                ", och avvikelsen i årets sista prognos" if self.has_forecast else ""
+            )
+        else:
+            against = "helårsprognos mot budget, och avvikelsen i föregående prognos"
+        return [
+            Markdown(f"{what.capitalize()}: {against}."),
+            ctx.publish(
+                "ekonomi_oversikt",
+                overview,
+                headers=self.headers("ekonomi_oversikt"),
+                unit=self.unit,
+                deviation_columns=("avvikelse", "avvikelse_foregaende_prognos"),
+            ),
+            *notes,
+        ]
+
+    def missing_data_notes(self) -> list[str]:
+        """One Swedish line per optional dataset the period lacks, naming what is left out."""
+        notes = []
+        if not self.has_forecast:
+            if self.params.is_year_end:
+                notes.append(
+                    f"Inga prognoser finns för {self.year}; prognoskolumner och "
+                    "prognosträffsäkerhet visas inte."
+                )
+            else:
+                notes.append(
+                    f"Ingen helårsprognos finns för {self.year} till och med "
+                    f"{period_label(self.params.period)}; översikten, helårsprognosen och "
+                    "prognoskolumnerna visas inte."
+                )
+        if not self.has_investments:
+            notes.append(
+                f"Inga investeringar finns för {self.year} (datamängderna `investeringar` och "
+                "`investeringsbudget`); avsnittet Investeringar visas inte."
+            )
+        elif not self.has_investment_budget:
+            notes.append(
+                f"Ingen investeringsbudget finns för {self.year} (datamängden "
+                "`investeringsbudget`); investeringsram och avvikelse visas inte."
+            )
+        if self.action_plan_tables() is None:
+            notes.append(
+                f"Ingen åtgärdsplan finns för {self.year} (datamängden `atgardsplan`); avsnittet "
+                "Åtgärdsplan visas inte."
+                if self.params.action_plan_file
+                else "Ingen åtgärdsplan är angiven för perioden (`atgardsplan:` i periodens "
+                "parametrar); avsnittet Åtgärdsplan visas inte."
+            )
+        return notes
+
+    def forecast_section(self, ctx: ReportContext) -> list:
+        """The full-year forecast and its change since the previous one; nothing without one."""
+        forecast_table, change = self.forecast_table(), self.forecast_change_table()
+        if forecast_table is None or change is None:
+            return []
+        return [
+            Markdown(
+                "## Helårsprognos\n\nDriftsammandrag för helårsprognosen: prognos mot budget och "
+                "föregående års bokslut, med kostnader och intäkter."
+            ),
+            ctx.publish(
+                "driftsammandrag_prognos",
+                forecast_table,
+                headers=self.headers("driftsammandrag_prognos"),
+                unit=self.unit,
+            ),
+            Markdown("### Förändring mot föregående prognos"),
+            ctx.publish(
+                "prognosforandring",
+                change,
+                headers=self.headers("prognosforandring"),
+                unit=self.unit,
+                deviation_columns=("avvikelse_foregaende", "avvikelse"),
+            ),
+        ]
+
+    def investments_section(self, ctx: ReportContext) -> list:
+        """Investments per project and the controllers' comment; without investment data only a
+        comment the controllers wrote anyway."""
+        table = self.investments_table()
+        has_comment = bool(ctx.comments.get("investeringar"))
+        if table is None:
+            if not has_comment:
+                return []
+            return [Markdown("## Investeringar"), ctx.comment("Investeringar")]
+        return [
+            Markdown("## Investeringar"),
+            ctx.publish(
+                "investeringar", table, headers=self.headers("investeringar"), unit=self.unit
+            ),
+            ctx.comment("Investeringar"),
+        ]
+
+    # -- unclassified lines -----------------------------------------------------------------
+    @property
+    def unclassified_dimension(self) -> str:
+        """The code dimension most rows filter on (verksamhet in both shipped structures): the
+        code a controller adds to the structure to classify a stray line."""
+        dims = [d for r in self.structure.leaf_rows for d in r.filter.include]
+        return max(dict.fromkeys(dims), key=dims.count) if dims else "verksamhet"
+
+    def unclassified_table(self) -> pd.DataFrame | None:
+        """`ej_klassificerat`: the lines of the "Ej klassificerat" row per code, or None.
+
+        Columns as `driftsammandrag_period` (and `prognos` when a forecast has stray lines), so
+        the total equals that row and a controller sees which codes to add to the structure.
+        """
+        parts = [self.period_summary.unclassified]
+        if self.has_forecast:
+            stray = self.year_summary.unclassified
+            if len(stray):
+                parts.append(stray[stray["kalla"] == "prognos"])
+        parts = [p for p in parts if len(p)]
+        if not parts:
+            return None
+        dim = self.unclassified_dimension
+        lines = pd.concat(parts, ignore_index=True)
+        wide = lines.pivot_table(
+            index=dim, columns="kalla", values="belopp", aggfunc="sum", fill_value=0.0
+        )
+        columns = ["utfall", "budget", "utfall_foregaende_ar"]
+        columns += ["prognos"] if "prognos" in wide else []
+        wide = wide.reindex(columns=columns, fill_value=0.0)
+        wide.insert(2, "avvikelse", wide["budget"] - wide["utfall"])
+        wide = wide.loc[wide["utfall"].abs().sort_values(ascending=False, kind="stable").index]
+        wide.insert(
+            0,
+            "rad",
+            [self.code_names.label(dim, str(c)) if c else "(kod saknas)" for c in wide.index],
+        )
+        wide[LEVEL] = "rad"
+        wide.index = pd.Index([f"kod_{c}" for c in wide.index], name="rad_id")
+        total = wide.drop(columns=["rad", LEVEL]).sum().to_dict()
+        total |= {"rad": f"Summa {UNCLASSIFIED_LABEL.lower()}", LEVEL: "total"}
+        out = pd.concat([wide, pd.DataFrame([total], index=pd.Index(["summa"], name="rad_id"))])
+        value_columns = [c for c in out.columns if c not in ("rad", LEVEL)]
+        self.quality.passed.append(
+            checks.check_column_total("ej_klassificerat", out, value_columns)
+        )
+        row = self.period_table().loc[UNCLASSIFIED_ID]
+        for col in ("utfall", "budget", "utfall_foregaende_ar"):
+            if abs(out.loc["summa", col] - row[col]) > checks.TOLERANCE_KR:
+                raise checks.TableCheckError(
+                    f"Tabellen ej_klassificerat: summan ({col}) stämmer inte med raden "
+                    f"{UNCLASSIFIED_LABEL!r} i driftsammandraget"
+                )
+        self.quality.passed.append(
+            "ej_klassificerat: summan är raden Ej klassificerat i driftsammandraget."
+        )
+        return out
+
+    def unclassified_section(self, ctx: ReportContext) -> list:
+        """The "Ej klassificerat" row per code, so the stray lines are visible and traceable."""
+        table = self.unclassified_table()
+        if table is None:
+            return []
+        dim = self.unclassified_dimension
+        span = period_range_label(self.params.period)
+        return [
+            Markdown(
+                f"### {UNCLASSIFIED_LABEL}\n\nRader i huvudboken eller budgeten vars koder inte "
+                f"matchar någon rad i rapportstrukturen (`{self.structure.path.name}`) redovisas "
+                f"på raden ”{UNCLASSIFIED_LABEL}”, så att totalen stämmer med huvudboken. Här är "
+                f"de per {dim}; lägg till koderna i rapportstrukturen. Under Fördjupning och i "
+                f'`uf.drilldown.breakdown(eko, "{UNCLASSIFIED_ID}")` kan raderna följas vidare.'
+            ),
+            ctx.publish(
+                "ej_klassificerat",
+                table,
+                headers={
+                    "rad": dim.capitalize(),
+                    "utfall": f"Redovisat {span}",
+                    "budget": f"Budget {span}",
+                    "avvikelse": "Avvikelse",
+                    "utfall_foregaende_ar": self.headers("driftsammandrag_period")[
+                        "utfall_foregaende_ar"
+                    ],
+                    "prognos": self.headers("prognosforandring")["prognos"],
+                },
+                unit=self.unit,
+            ),
+        ]
+
+    def unclassified_lines(self) -> list[str]:
+        """Console lines about the "Ej klassificerat" row (none when every line is classified)."""
+        table = self.unclassified_table()
+        if table is None:
+            return []
+        dim = self.unclassified_dimension
+        codes = table[table[LEVEL] == "rad"]
+        names = {
+            "utfall": f"utfall {period_range_label(self.params.period)}",
+            "budget": "budget",
+            "utfall_foregaende_ar": "föregående år",
+            "prognos": "prognos",
+        }
+        word = {"verksamhet": "verksamhetskod", "ansvar": "ansvarskod"}.get(dim, "kontokod")
+        lines = [
+            f"Ej klassificerat: {len(codes)} {word}{'er' if len(codes) > 1 else ''} matchar "
+            f"ingen rad i "
+            f"{self.structure.path.name} och redovisas på raden ”{UNCLASSIFIED_LABEL}” "
+            "(komplettera rapportstrukturen):"
+        ]
+        for _, row in (codes if len(codes) == 1 else table).iterrows():
+            amounts = ", ".join(
+                f"{label} {format_number(row[col], 0)} kr"
+                for col, label in names.items()
+                if col in row and (col == "utfall" or abs(row[col]) >= 0.5)
+            )
+            what = row["rad"] if row[LEVEL] == "total" else f"{dim} {row['rad']}"
+            lines.append(f"  {what}: {amounts}")
+        return lines
 
     @cached_property
     def code_names(self) -> CodeNames:
@@ -652,7 +943,7 @@ class EconomyReport:
     @cached_property
     def _action_plan(self) -> tuple[pd.DataFrame, pd.DataFrame] | None:
         config = self.action_plan_config
-        if config is None:
+        if config is None or not dataset_rows(self.data_dir, "atgardsplan"):
             return None
         measures = actionplan.load_measures(self.data_dir, self.params.period)
         if measures.empty:
@@ -725,28 +1016,45 @@ class EconomyReport:
             parts.append(s)
         return pd.concat(parts, ignore_index=True)
 
-    def monthly_deviation_matrix(self) -> pd.DataFrame:
-        """Budget − outcome per top-level row (rows) and month of the report year up to the
-        period (columns): where in the year each deviation arose."""
-        outcome = self.monthly_by_row()
-        budget = self.monthly_budget_by_row()
-        f = budget.merge(outcome[["rad_id", "period", "utfall"]], on=["rad_id", "period"])
-        f = f[f["period"] <= self.params.period]
-        leaf = [r.id for r in self.structure.leaf_rows]
-        f = f[f["rad_id"].isin(leaf)]
-        f["avvikelse"] = f["budget"] - f["utfall"].fillna(0.0)
-        matrix = f.pivot_table(index="rad", columns="period", values="avvikelse", aggfunc="sum")
-        labels = [r.label for r in self.structure.leaf_rows if r.label in matrix.index]
-        return matrix.reindex(labels)
+    def _monthly_grid(self) -> pd.DataFrame:
+        """Budget and outcome per top-level row and month of the report year, every month for
+        every row with lines in either (the "Ej klassificerat" row often has outcome only).
 
-    def cumulative_vs_budget(self, row_ids: list[str]) -> pd.DataFrame:
-        """Cumulative outcome and budget per month of the report year for the given rows."""
+        A month the ledger holds but a row has no lines in counts as zero outcome; a month the
+        ledger lacks stays empty.
+        """
         outcome = self.monthly_by_row()
         outcome = outcome[outcome["period"].str.startswith(f"{self.year}-")]
         budget = self.monthly_budget_by_row()
-        f = budget.merge(
-            outcome[["rad_id", "period", "utfall"]], on=["rad_id", "period"], how="left"
-        )
+        keys = ["rad_id", "period"]
+        labels = pd.concat([budget[["rad_id", "rad"]], outcome[["rad_id", "rad"]]])
+        labels = labels.drop_duplicates("rad_id").set_index("rad_id")["rad"]
+        months = [f"{self.year}-{m:02d}" for m in range(1, 13)]
+        grid = pd.MultiIndex.from_product([list(labels.index), months], names=keys)
+        f = pd.DataFrame(index=grid)
+        f = f.join(budget.set_index(keys)["budget"]).join(outcome.set_index(keys)["utfall"])
+        f = f.reset_index()
+        f.insert(1, "rad", f["rad_id"].map(labels))
+        f["budget"] = f["budget"].fillna(0.0)
+        booked = f["period"].isin(set(self.ledger.periods)) & (f["period"] <= self.params.period)
+        f.loc[booked, "utfall"] = f.loc[booked, "utfall"].fillna(0.0)
+        return f
+
+    def monthly_deviation_matrix(self) -> pd.DataFrame:
+        """Budget − outcome per top-level row (rows) and month of the report year up to the
+        period (columns): where in the year each deviation arose."""
+        f = self._monthly_grid()
+        f = f[(f["period"] <= self.params.period) & f["period"].isin(set(self.ledger.periods))]
+        leaf = [r.id for r in self.structure.leaf_rows] + [UNCLASSIFIED_ID]
+        f = f[f["rad_id"].isin(leaf)]
+        f["avvikelse"] = f["budget"] - f["utfall"].fillna(0.0)
+        matrix = f.pivot_table(index="rad", columns="period", values="avvikelse", aggfunc="sum")
+        order = [r.label for r in self.structure.leaf_rows] + [UNCLASSIFIED_LABEL]
+        return matrix.reindex([label for label in order if label in matrix.index])
+
+    def cumulative_vs_budget(self, row_ids: list[str]) -> pd.DataFrame:
+        """Cumulative outcome and budget per month of the report year for the given rows."""
+        f = self._monthly_grid()
         f = f[f["rad_id"].isin(row_ids)]
         order = {row_id: i for i, row_id in enumerate(row_ids)}
         f = f.sort_values(
@@ -774,24 +1082,62 @@ class EconomyReport:
 
 
 def publish_headlines(ctx: ReportContext, eko: EconomyReport) -> None:
-    """Headline figures of the economy report for index.html."""
-    net = eko.overview_table().loc["netto"]
+    """Headline figures of the economy report for index.html (the full-year pair only when
+    there is an overview)."""
+    overview = eko.overview_table()
     period_total = eko.period_table()
     total = period_total[period_total[LEVEL] == "total"].iloc[0]
     what, dev = (
         ("Utfall", "Avvikelse") if eko.closes_year else ("Prognos", "Prognostiserad avvikelse")
     )
-    items = [
-        ("prognos_helar", f"{what} helår, nettokostnad", format_mnkr(net["prognos"], suffix=True)),
-        ("avvikelse_helar", f"{dev} helår", format_mnkr(net["avvikelse"], suffix=True)),
+    items = []
+    if overview is not None:
+        net = overview.loc["netto"]
+        items += [
+            (
+                "prognos_helar",
+                f"{what} helår, nettokostnad",
+                format_mnkr(net["prognos"], suffix=True),
+            ),
+            ("avvikelse_helar", f"{dev} helår", format_mnkr(net["avvikelse"], suffix=True)),
+        ]
+    items.append(
         (
             "avvikelse_period",
             f"Avvikelse {period_range_label(eko.params.period)}",
             format_mnkr(total["avvikelse"], suffix=True),
-        ),
-    ]
+        )
+    )
     for order, (key, label, text) in enumerate(items):
         ctx.headline(key, label, text, section="Ekonomi", order=order)
+
+
+def unclassified_summary(params_file: Path | str, data_dir: Path | str) -> list[str]:
+    """Console lines on the period's "Ej klassificerat" row, per code; [] when all lines match.
+
+    For the command line (`uppfoljning run`, `uppfoljning check`) after ingest: the same
+    classification as the report, from the processed data and the period file, so a controller
+    sees the codes to add to the report structure without opening the report.
+    """
+    import warnings
+
+    from .config import load_period_params
+    from .report import open_period
+
+    params = load_period_params(params_file)
+    ctx = open_period(params.period, params_file=params_file, data_dir=data_dir)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # these lines replace the classification warning
+        return EconomyReport.open(ctx).unclassified_lines()
+
+
+def _scan_optional(data_dir: Path, dataset: str, select: str, group: str) -> pd.DataFrame:
+    """`_scan` of an optional dataset; an empty or never-ingested one gives empty float columns."""
+    if dataset_rows(data_dir, dataset):
+        return _scan(data_dir, dataset, select, group)
+    names = [part.strip().split(" AS ")[-1] for part in select.split(",")]
+    keys = {k.strip() for k in group.split(",")}
+    return pd.DataFrame({n: pd.Series(dtype=object if n in keys else float) for n in names})
 
 
 def _others_last(names: pd.Series) -> pd.Series:

@@ -50,6 +50,15 @@ def _scan(data_dir: Path, dataset: str, select: str, group: str, where: str = ""
         return con.execute(sql, [str(path)]).df()
 
 
+def dataset_rows(data_dir: Path, dataset: str) -> int:
+    """Rows of a processed dataset; 0 when it is empty or was never ingested (optional data)."""
+    path = Path(data_dir) / f"{dataset}.parquet"
+    if not path.exists():
+        return 0
+    with duckdb.connect() as con:
+        return int(con.execute("SELECT count(*) FROM read_parquet(?)", [str(path)]).fetchone()[0])
+
+
 def matches(frame: pd.DataFrame, flt: CodeFilter) -> np.ndarray:
     """Boolean mask of lines whose codes start with one of the filter's prefixes."""
     mask = np.ones(len(frame), dtype=bool)
@@ -73,6 +82,8 @@ def classify(frame: pd.DataFrame, structure: ReportStructure) -> pd.Series:
 
 
 def _leaves_under(structure: ReportStructure, row_id: str) -> set[str]:
+    if row_id == UNCLASSIFIED_ID:  # the visible "Ej klassificerat" row is a leaf of its own
+        return {UNCLASSIFIED_ID}
     row = structure.row(row_id)
     if not row.is_sum:
         return {row.id}
@@ -170,9 +181,10 @@ def summarise(
     if warn and any_unclassified:
         total = unclassified["belopp"].abs().sum()
         codes = ", ".join(sorted(set(unclassified["verksamhet"].astype(str)))[:8])
+        count = len(unclassified[CODES].drop_duplicates())
         warnings.warn(
-            f"{len(unclassified)} kodkombinationer ({format_number(total, 0)} kr) matchar ingen "
-            f"rad i {structure.path.name} och visas som {UNCLASSIFIED_LABEL!r} "
+            f"{count} kodkombination{'er' if count > 1 else ''} ({format_number(total, 0)} kr) "
+            f"matchar ingen rad i {structure.path.name} och visas som {UNCLASSIFIED_LABEL!r} "
             f"(verksamhet {codes})",
             ClassificationWarning,
             stacklevel=2,
@@ -249,15 +261,19 @@ class Ledger:
 
     @property
     def forecasts(self) -> pd.DataFrame:
-        return self._get(
-            "forecasts",
-            lambda: _scan(
+        """The controllers' forecasts; empty (not an error) when none were delivered."""
+
+        def load() -> pd.DataFrame:
+            if not (Path(self.data_dir) / "prognos.parquet").exists():
+                return pd.DataFrame(columns=["prognosmanad", *CODES, "belopp"])
+            return _scan(
                 self.data_dir,
                 "prognos",
                 "prognosmanad, verksamhet, ansvar, konto, sum(belopp) AS belopp",
                 "prognosmanad, verksamhet, ansvar, konto",
-            ),
-        )
+            )
+
+        return self._get("forecasts", load)
 
     @property
     def periods(self) -> list[str]:

@@ -34,19 +34,22 @@ def period_end_text(period: str) -> str:
 def economy_commentary(
     period: str,
     period_table: pd.DataFrame,
-    forecast_table: pd.DataFrame,
-    overview: pd.DataFrame,
+    forecast_table: pd.DataFrame | None,
+    overview: pd.DataFrame | None,
     *,
     previous_forecast_label: str | None = None,
     top: int = 3,
     year_end: bool = False,
     areas: dict[str, tuple[str, ...]] | None = None,
 ) -> str:
-    """A Markdown draft of the economy commentary for `period`."""
+    """A Markdown draft of the economy commentary for `period`.
+
+    Without a forecast (`forecast_table` None) the draft speaks of outcome and budget only; the
+    full-year sentence needs an overview (at year end the year's outcome).
+    """
     total = period_table[period_table[LEVEL] == "total"].iloc[0]
     rows = period_table[period_table[LEVEL] == "rad"]
     own = period_table[period_table.index == "egen_regi"]
-    net = overview.loc["netto"]
     parts: list[str] = []
 
     dev = total["avvikelse"]
@@ -56,28 +59,8 @@ def economy_commentary(
         f"(redovisat {format_mnkr(total['utfall'], suffix=True)}, "
         f"budget {format_mnkr(total['budget'], suffix=True)})."
     )
-    fdev = net["avvikelse"]
-    what = "Årets utfall" if year_end else "Helårsprognosen"
-    sentence = (
-        f"{what} på {format_mnkr(net['prognos'], suffix=True)} mot budget "
-        f"{format_mnkr(net['budget'], suffix=True)} innebär {_result_word(fdev)} på "
-        f"{format_mnkr(fdev, suffix=True)} för helåret."
-    )
-    prev = net.get("avvikelse_foregaende_prognos")
-    if prev is not None and pd.notna(prev) and previous_forecast_label:
-        change = fdev - prev
-        if abs(change) < 50_000:
-            sentence += (
-                f" Avvikelsen är oförändrad jämfört med prognosen i {previous_forecast_label}."
-            )
-        else:
-            way = "förbättrats" if change > 0 else "försämrats"
-            sentence += (
-                f" Jämfört med prognosen i {previous_forecast_label} "
-                f"({format_mnkr(prev, suffix=True)}) har avvikelsen {way} med "
-                f"{format_mnkr(abs(change), suffix=True)}."
-            )
-    parts.append(sentence)
+    if overview is not None:
+        parts.append(_full_year_sentence(overview.loc["netto"], year_end, previous_forecast_label))
 
     candidates = rows  # top-level rows, the own units' row included
     worst = candidates[candidates["avvikelse"] <= -50_000].nsmallest(top, "avvikelse")
@@ -137,12 +120,38 @@ def economy_commentary(
             f"{year - 1}. Störst förändring har {_short_label(biggest['rad'])} med "
             f"{format_mnkr(biggest['okning'], sign=True, suffix=True)}."
         )
-    forecast_rows = forecast_table[forecast_table[LEVEL] == "rad"]
-    fworst = forecast_rows.nsmallest(1, "avvikelse")
-    if not year_end and len(fworst) and fworst.iloc[0]["avvikelse"] < 0:
-        r = fworst.iloc[0]
-        parts.append(
-            f"För helåret prognostiseras den största negativa avvikelsen inom "
-            f"{_short_label(r['rad'])}, {format_mnkr(r['avvikelse'], suffix=True)}."
-        )
+    if forecast_table is not None and not year_end:
+        forecast_rows = forecast_table[forecast_table[LEVEL] == "rad"]
+        fworst = forecast_rows.nsmallest(1, "avvikelse")
+        if len(fworst) and fworst.iloc[0]["avvikelse"] < 0:
+            r = fworst.iloc[0]
+            parts.append(
+                f"För helåret prognostiseras den största negativa avvikelsen inom "
+                f"{_short_label(r['rad'])}, {format_mnkr(r['avvikelse'], suffix=True)}."
+            )
     return "\n\n".join(parts)
+
+
+def _full_year_sentence(net: pd.Series, year_end: bool, previous_label: str | None) -> str:
+    """The year's forecast (at year end: outcome) against budget, and the change since the
+    previous forecast when there is one."""
+    fdev = net["avvikelse"]
+    what = "Årets utfall" if year_end else "Helårsprognosen"
+    sentence = (
+        f"{what} på {format_mnkr(net['prognos'], suffix=True)} mot budget "
+        f"{format_mnkr(net['budget'], suffix=True)} innebär {_result_word(fdev)} på "
+        f"{format_mnkr(fdev, suffix=True)} för helåret."
+    )
+    prev = net.get("avvikelse_foregaende_prognos")
+    if prev is not None and pd.notna(prev) and previous_label:
+        change = fdev - prev
+        if abs(change) < 50_000:
+            sentence += f" Avvikelsen är oförändrad jämfört med prognosen i {previous_label}."
+        else:
+            way = "förbättrats" if change > 0 else "försämrats"
+            sentence += (
+                f" Jämfört med prognosen i {previous_label} "
+                f"({format_mnkr(prev, suffix=True)}) har avvikelsen {way} med "
+                f"{format_mnkr(abs(change), suffix=True)}."
+            )
+    return sentence

@@ -2,12 +2,15 @@
 
 Charts are built on `matplotlib.figure.Figure` (not pyplot), so a notebook shows each figure
 exactly once — when the cell returns it — and nothing leaks between cells. Axis numbers use the
-same Swedish formatting as the tables.
+same Swedish formatting as the tables. Row labels are a controller's own names and can be long:
+they are wrapped (`wrap_label`) and a chart with one bar or heatmap row per label grows with
+the number of label lines, so no label is cut or overlaps its neighbour.
 """
 
 from __future__ import annotations
 
 import io
+import textwrap
 
 import matplotlib as mpl
 import numpy as np
@@ -65,6 +68,19 @@ def figure_png(fig: Figure) -> bytes:
     return buffer.getvalue()
 
 
+LABEL_WIDTH = 42  # characters per line of a wrapped row label (about a third of a chart)
+
+
+def wrap_label(label: object, width: int = LABEL_WIDTH) -> str:
+    """A long row label on several lines at word boundaries (words are never split)."""
+    return textwrap.fill(str(label), width=width, break_long_words=False) or str(label)
+
+
+def _label_lines(labels: list[str]) -> int:
+    """Total text lines of wrapped labels, for sizing a chart with one row per label."""
+    return sum(label.count("\n") + 1 for label in labels)
+
+
 def mnkr_axis(decimals: int = 0) -> FuncFormatter:
     return amount_axis("mnkr", decimals)
 
@@ -103,9 +119,13 @@ def deviation_bars(
     """Horizontal bars of deviation per row (red = overspend), largest at the top."""
     data = table[[c for c in ("rad", column) if c in table]].dropna()
     data = data.iloc[::-1]
-    fig, ax = _figure(height=0.35 * len(data) + 1.2)
+    labels = [wrap_label(r) for r in data["rad"]]
+    extra = _label_lines(labels) - len(labels)  # second and later lines of wrapped labels
+    fig, ax = _figure(height=0.35 * len(data) + 0.2 * extra + 1.2)
     colors = [OVERSPEND if v < 0 else UNDERSPEND for v in data[column]]
-    ax.barh(data["rad"], data[column], color=colors)
+    ax.barh(range(len(data)), data[column], color=colors)
+    ax.set_yticks(range(len(data)), labels)
+    ax.set_ylim(-0.6, len(data) - 0.4)
     ax.axvline(0, color="#333333", linewidth=0.8)
     ax.margins(x=0.12)  # room for the value labels
     ax.xaxis.set_major_formatter(amount_axis(unit, 0))
@@ -149,7 +169,7 @@ def cumulative_vs_budget(frame: pd.DataFrame, *, title: str = "", unit: str = "m
         _month_ticks(ax, periods)
         ax.yaxis.set_major_formatter(amount_axis(unit, 0))
         ax.set_ylabel(f"{unit}, ackumulerat", fontsize=8)
-        ax.set_title(rad, fontsize=9)
+        ax.set_title(wrap_label(rad, 48), fontsize=9)
     axes[0].legend(loc="upper left")
     fig.tight_layout()
     return fig
@@ -163,7 +183,7 @@ def rolling_lines(
     periods = sorted(frame["period"].unique())
     for rad, part in frame.groupby("rad", sort=False):
         part = part.set_index("period").reindex(periods)
-        ax.plot(range(len(periods)), part[value], label=rad, linewidth=1.8)
+        ax.plot(range(len(periods)), part[value], label=wrap_label(rad, 28), linewidth=1.8)
     # A label every few months keeps two or more years readable.
     step = max(1, (len(periods) + 11) // 12)
     ticks = [i for i in range(len(periods)) if (len(periods) - 1 - i) % step == 0]
@@ -185,7 +205,9 @@ def deviation_heatmap(matrix: pd.DataFrame, *, unit: str = "mnkr", title: str = 
     import seaborn as sns
 
     apply_style()
-    fig = Figure(figsize=(8.0, 0.38 * len(matrix) + 1.6))
+    labels = [wrap_label(r) for r in matrix.index]
+    extra = _label_lines(labels) - len(labels)
+    fig = Figure(figsize=(8.0, 0.38 * len(matrix) + 0.2 * extra + 1.6))
     ax = fig.add_subplot()
     scale = UNIT_DIVISORS[unit]
     values = matrix / scale
@@ -204,11 +226,13 @@ def deviation_heatmap(matrix: pd.DataFrame, *, unit: str = "mnkr", title: str = 
         annot=annotations.to_numpy(),
         fmt="",
         annot_kws={"fontsize": 7},
+        yticklabels=labels,
         linewidths=0.5,
         linecolor="#ffffff",
         cbar_kws={"label": f"{unit} (negativt = underskott)", "format": amount_axis("kr", 0)},
     )
     ax.set_xticklabels([SWEDISH_MONTHS_SHORT[int(p[5:7]) - 1] for p in matrix.columns], rotation=0)
+    ax.tick_params(axis="y", rotation=0)
     ax.set_xlabel("")
     ax.set_ylabel("")
     ax.grid(False)
