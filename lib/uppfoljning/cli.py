@@ -7,11 +7,13 @@ Messages are Swedish (controllers read them); exit codes: 0 ok, 1 failed run or 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import errno
 import os
 import sys
 import time
 import warnings
+from collections.abc import Iterator
 from pathlib import Path
 
 from .config import ParamsError, latest_period, load_period_params, project_root
@@ -45,11 +47,11 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return 0
 
 
-def _ingest(raw: Path, processed: Path, params_dir: Path, force: bool = False):
+def _ingest(raw: Path, processed: Path, params_dir: Path, force: bool = False, stage: bool = False):
     rules = load_rules(params_dir)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        result = ingest(raw, processed, force=force, rules=rules)
+        result = ingest(raw, processed, force=force, rules=rules, stage=stage)
     empty = [n for n, d in result.datasets.items() if not d["files"]]
     for w in result.warnings + [str(c.message) for c in caught]:
         if not w.endswith("(tom datamängd)"):
@@ -100,10 +102,17 @@ def cmd_run(args: argparse.Namespace) -> int:
     out = Path(args.out).resolve() if args.out else root / "reports"
     _writable(out)
     print(f"Läser in {raw}")
-    result = _ingest(raw, processed, params_file.parent)
-    check = check_period(params, processed, notebooks)
+    # New data are checked before they replace the old: a refused run leaves processed/ as it was.
+    result = _ingest(raw, processed, params_file.parent, stage=True)
+    try:
+        check = check_period(params, processed, notebooks, locate=result.path)
+    except BaseException:
+        result.discard()
+        raise
     if not check.ok:
+        result.discard()
         raise PreflightError(check)
+    result.commit()
     extra = {
         "parametrar": params.as_manifest(),
         "parameterfil": str(params_file),
@@ -133,6 +142,11 @@ def cmd_run(args: argparse.Namespace) -> int:
     except ReportError as exc:
         print(f"Fel: {exc}", file=sys.stderr)
         return 1
+    if "ekonomi" in notebooks:  # stray ledger lines belong on the console, not only in the page
+        from .economy import unclassified_summary
+
+        for line in unclassified_summary(params_file, processed):
+            print(line)
     seconds = time.perf_counter() - started
     kept = f" ({', '.join(summary.kept)} från föregående körning)" if summary.kept else ""
     print(f"\nKlart på {format_number(seconds, 1)} s{kept}: {summary.report_dir}")
@@ -221,8 +235,34 @@ def _os_message(exc: OSError) -> str:
     return f"Fel: {reason}{where}. Inget publicerades; tidigare data och rapporter är orörda."
 
 
+@contextlib.contextmanager
+def _interrupt_on_sigterm() -> Iterator[None]:
+    """SIGTERM (a stopped CI job, `kill`) cleans up like Ctrl-C: workers stopped, nothing
+    published."""
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def interrupt(*_: object) -> None:
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    with _interrupt_on_sigterm():
+        return _dispatch(args)
+
+
+def _dispatch(args: argparse.Namespace) -> int:
     try:
         return args.func(args)
     except (

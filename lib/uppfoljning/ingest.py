@@ -195,6 +195,34 @@ class IngestResult:
     datasets: dict[str, dict] = field(default_factory=dict)  # name -> {files, rows, skipped}
     warnings: list[str] = field(default_factory=list)
     demo: bool = False
+    staged: list[tuple[Path, Path]] = field(default_factory=list)  # (written, final) parquet
+    _state: dict = field(default_factory=dict, repr=False)
+
+    def path(self, dataset: str) -> Path:
+        """Where `dataset` is now: the staged new file, else the processed one."""
+        for tmp, final in self.staged:
+            if final.stem == dataset:
+                return tmp
+        return self.processed_dir / f"{dataset}.parquet"
+
+    def commit(self) -> None:
+        """Put the staged files in place (renames only) and record what was read."""
+        for tmp, final in self.staged:
+            os.replace(tmp, final)
+        self.staged = []
+        if self._state:
+            state_tmp = self.processed_dir / f".{STATE_FILE}.tmp"
+            text = json.dumps(self._state, indent=2, ensure_ascii=False)
+            state_tmp.write_text(text, encoding="utf-8")
+            os.replace(state_tmp, self.processed_dir / STATE_FILE)
+            self._state = {}
+
+    def discard(self) -> None:
+        """Drop the staged files: processed/ stays exactly as it was."""
+        for tmp, _ in self.staged:
+            tmp.unlink(missing_ok=True)
+        self.staged = []
+        self._state = {}
 
     @property
     def inputs(self) -> list[dict]:
@@ -205,14 +233,33 @@ class IngestResult:
 # --------------------------------------------------------------------------- files
 
 
+# Spreadsheet formats we cannot read: refused by name, not silently skipped.
+UNREADABLE_SUFFIXES = (".xls", ".xlsm", ".xlsb", ".ods", ".numbers")
+
+
+def _dataset_named(path: Path, dataset: str) -> bool:
+    stem = path.stem.lower()
+    return stem == dataset or stem.startswith((dataset + "_", dataset + "-"))
+
+
+def unreadable_raw_files(raw_dir: Path, dataset: str) -> list[Path]:
+    """Files named like `dataset` in a format ingest cannot read (old Excel, OpenDocument)."""
+    if not raw_dir.is_dir():
+        return []
+    return [
+        p
+        for p in sorted(raw_dir.iterdir())
+        if p.suffix.lower() in UNREADABLE_SUFFIXES and _dataset_named(p, dataset)
+    ]
+
+
 def find_raw_files(raw_dir: Path, dataset: str) -> list[Path]:
     """`huvudbok.csv`, `huvudbok_2024.csv`, `huvudbok-jan.xlsx` … for dataset `huvudbok`."""
     files = []
     for path in sorted(raw_dir.iterdir()) if raw_dir.is_dir() else []:
-        stem = path.stem.lower()
         if path.suffix.lower() not in RAW_SUFFIXES or path.name.startswith((".", "~$")):
             continue
-        if stem == dataset or stem.startswith((dataset + "_", dataset + "-")):
+        if _dataset_named(path, dataset):
             files.append(path)
     return files
 
@@ -576,7 +623,7 @@ def _validate(raw: RawTable, schema: Schema, problems: list[str], warnings: list
         if column.kind == "amount":
             values = _normalise_amounts(_strip_amounts(values), decimal_comma)
         must_fill = column.required and not column.allow_empty
-        bad_empty = empty if must_fill else pa.array([False] * n)
+        bad_empty = empty if must_fill else pa.array([False] * n, pa.bool_())
         pattern = KIND_PATTERNS.get(column.kind)
         if pattern:
             ok = pc.or_(pc.match_substring_regex(values, pattern[0]), empty)
@@ -636,7 +683,11 @@ def read_dataset_file(
     if schema.name == "placeringar" and table.num_columns:
         _check_placements(table, raw, problems, care_forms)
     if table.num_rows == 0 and not problems:
-        warnings.append(f"{path.name}: inga datarader")
+        # An empty export is a failed export far more often than an empty dataset.
+        problems.append(
+            f"{path.name}, rad 2: filen har en rubrikrad men inga datarader; ta bort filen om "
+            "datamängden ska vara tom"
+        )
     return table, problems, warnings
 
 
@@ -658,6 +709,7 @@ def ingest(
     force: bool = False,
     care_forms: Iterable[str] | Mapping[str, str] | None = None,
     rules: DuplicateRules | None = None,
+    stage: bool = False,
 ) -> IngestResult:
     """Validate every raw file of the given datasets, then write Parquet for the changed ones.
 
@@ -668,7 +720,9 @@ def ingest(
     how doubled inputs are treated (None: params/indata.yaml of the project, else defaults).
     A dataset without files in `raw_dir` keeps what `processed_dir` already holds: an empty
     or half-copied raw/ never replaces good data. Personal data (the placement register) are
-    pseudonymised before they are written.
+    pseudonymised before they are written. With `stage` the new files are written beside the
+    old ones and put in place only by `result.commit()` (`result.discard()` drops them), so a
+    run can check the new data before anything in processed/ changes.
     """
     raw_dir, processed_dir = Path(raw_dir), Path(processed_dir)
     names = list(datasets) if datasets is not None else list(SCHEMAS)
@@ -684,6 +738,11 @@ def ingest(
         directories = [f for f in files if f.is_dir()]
         for path in directories:
             problems.append(f"{path.name}: är en katalog, inte en fil; byt namn på katalogen")
+        for path in unreadable_raw_files(raw_dir, name):
+            problems.append(
+                f"{path.name}: filformatet {path.suffix} kan inte läsas; spara filen som .xlsx "
+                "(Excel-arbetsbok) eller .csv"
+            )
         files = [f for f in files if not f.is_dir()]
         if directories:
             continue
@@ -766,12 +825,12 @@ def ingest(
             tmp = processed_dir / f".{name}.parquet.tmp-{os.getpid()}"
             pq.write_table(table, tmp, compression="zstd")
             temps.append((tmp, final))
-        for tmp, final in temps:
-            os.replace(tmp, final)
-    finally:
+    except BaseException:
         for tmp, _ in temps:
             tmp.unlink(missing_ok=True)
-    new_state = {
+        raise
+    result.staged = temps
+    result._state = {
         "demo": result.demo,
         "datasets": {
             **state.get("datasets", {}),
@@ -781,9 +840,8 @@ def ingest(
             },
         },
     }
-    state_tmp = processed_dir / f".{STATE_FILE}.tmp"
-    state_tmp.write_text(json.dumps(new_state, indent=2, ensure_ascii=False), encoding="utf-8")
-    os.replace(state_tmp, processed_dir / STATE_FILE)
+    if not stage:
+        result.commit()
     return result
 
 

@@ -60,16 +60,19 @@ class PreflightError(ValueError):
         super().__init__(result.text())
 
 
-def _column(processed: Path, dataset: str, columns: Sequence[str]) -> dict[str, list] | None:
+Locate = Callable[[str], Path]
+
+
+def _column(locate: Locate, dataset: str, columns: Sequence[str]) -> dict[str, list] | None:
     """Some columns of a processed dataset; None when it was never ingested."""
-    path = processed / f"{dataset}.parquet"
+    path = locate(dataset)
     if not path.is_file():
         return None
     return pq.read_table(path, columns=list(columns)).to_pydict()
 
 
-def _rows(processed: Path, dataset: str) -> int | None:
-    path = processed / f"{dataset}.parquet"
+def _rows(locate: Locate, dataset: str) -> int | None:
+    path = locate(dataset)
     return pq.ParquetFile(path).metadata.num_rows if path.is_file() else None
 
 
@@ -104,10 +107,20 @@ def _params_checks(params: PeriodParams) -> list[tuple[str, Callable[[], object]
 
 
 def check_period(
-    params: PeriodParams, processed: Path, notebooks: Sequence[str] | None = None
+    params: PeriodParams,
+    processed: Path,
+    notebooks: Sequence[str] | None = None,
+    *,
+    locate: Locate | None = None,
 ) -> Preflight:
-    """Everything that must hold before `notebooks` (default: the period's) can run."""
+    """Everything that must hold before `notebooks` (default: the period's) can run.
+
+    `locate(dataset)` gives the Parquet file to check (default: processed/<dataset>.parquet;
+    a staged ingest passes its new files, checked before they replace the old ones).
+    """
     processed = Path(processed)
+    if locate is None:
+        locate = lambda dataset: processed / f"{dataset}.parquet"  # noqa: E731
     notebooks = list(notebooks or params.notebooks)
     result = Preflight(params.period)
     for name, load in _params_checks(params):
@@ -121,28 +134,28 @@ def check_period(
     needed = sorted({d for n in notebooks for d in REQUIRED_DATASETS.get(n, ())})
     empty = []
     for dataset in needed:
-        rows = _rows(processed, dataset)
+        rows = _rows(locate, dataset)
         if not rows:
             users = [n for n in notebooks if dataset in REQUIRED_DATASETS.get(n, ())]
-            state = "har aldrig lästs in" if rows is None else "är tom"
+            state = "har aldrig lästs in" if rows is None else "är tom (inga rader)"
             empty.append(dataset)
             result.errors.append(
                 f"{dataset} {state} ({processed}); den behövs av {', '.join(users)}. Lägg "
                 f"{dataset}-filerna i data/raw/ och kör igen"
             )
     if any(n in notebooks for n in ("ekonomi", "hvb_placeringar")) and "huvudbok" not in empty:
-        _check_ledger_months(params, processed, result)
+        _check_ledger_months(params, locate, result)
     if "ekonomi" in notebooks:
         if "budget" not in empty:
-            _check_budget(params, processed, result)
-        _check_forecast(params, processed, result)
+            _check_budget(params, locate, result)
+        _check_forecast(params, locate, result)
     if "r9_jamforelser" in notebooks:
         _check_kolada(params, processed, result)
     return result
 
 
-def _check_ledger_months(params: PeriodParams, processed: Path, result: Preflight) -> None:
-    periods = set(_column(processed, "huvudbok", ["period"])["period"])
+def _check_ledger_months(params: PeriodParams, locate: Locate, result: Preflight) -> None:
+    periods = set(_column(locate, "huvudbok", ["period"])["period"])
     wanted = [f"{params.year}-{m:02d}" for m in range(1, params.month + 1)]
     missing = [p for p in wanted if p not in periods]
     if missing:
@@ -159,8 +172,8 @@ def _check_ledger_months(params: PeriodParams, processed: Path, result: Prefligh
         )
 
 
-def _check_budget(params: PeriodParams, processed: Path, result: Preflight) -> None:
-    data = _column(processed, "budget", ["ar", "version"])
+def _check_budget(params: PeriodParams, locate: Locate, result: Preflight) -> None:
+    data = _column(locate, "budget", ["ar", "version"])
     versions = sorted(
         {v for a, v in zip(data["ar"], data["version"], strict=True) if a == params.year}
     )
@@ -174,8 +187,8 @@ def _check_budget(params: PeriodParams, processed: Path, result: Preflight) -> N
         result.notes.append(f"budget {params.year}: versioner {', '.join(versions)}")
 
 
-def _check_forecast(params: PeriodParams, processed: Path, result: Preflight) -> None:
-    data = _column(processed, "prognos", ["prognosmanad"])
+def _check_forecast(params: PeriodParams, locate: Locate, result: Preflight) -> None:
+    data = _column(locate, "prognos", ["prognosmanad"])
     months = sorted(set(data["prognosmanad"])) if data else []
     in_year = [m for m in months if m.startswith(f"{params.year}-") and m <= params.period]
     need = FORECAST_NEEDED.get(params.report_type)

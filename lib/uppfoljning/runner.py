@@ -36,8 +36,8 @@ Output layout, for ``out_dir=reports`` and period 2024-08::
         headlines/<key>.json         the headline figures exactly as the notebooks wrote them
         executed/<notebook>.ipynb    executed notebooks, with code and papermill metadata
         manifest.json                period, parameters, inputs, package versions, parallel
-                                     jobs, per notebook title, tables, headlines, durations and
-                                     start/finish times (the only place the run time is recorded)
+                                     jobs, per notebook title, tables, headlines; run times only
+                                     in the field ``tider`` (so identical runs differ only there)
       2024-08-misslyckad/            only after a failed run: the failed executed notebooks
         <notebook>.ipynb             (error cell marked by papermill), <notebook>.logg.txt with
         fel.txt                      the process's stderr, and fel.txt with the error summary;
@@ -45,10 +45,10 @@ Output layout, for ``out_dir=reports`` and period 2024-08::
       .2024-08.lock                  lock file: a second run of the same period started while
                                      one is running fails at once (POSIX only)
 
-While running, the report is built in ``reports/.2024-08.tmp-<pid>/`` (same file system) and
+While running, the report is built in ``reports/.2024-08.tmp-korning/`` (same file system) and
 swapped in by renaming; the old report is renamed to ``.2024-08.old-<pid>`` and deleted after the
 swap. Leftovers of an interrupted run are cleaned up (or restored) by the next run of the period.
-The notebooks therefore see ``.2024-08.tmp-<pid>/utdata/<notebook>/`` as ``output_dir`` (its
+The notebooks therefore see ``.2024-08.tmp-korning/utdata/<notebook>/`` as ``output_dir`` (its
 ``tables/`` and ``headlines/`` are moved into the report after the run; the manifest records
 ``output_dir`` as "."); it is also what the injected-parameters cell of
 ``executed/<notebook>.ipynb`` shows. Each notebook runs in a fresh
@@ -86,7 +86,7 @@ from importlib.resources import as_file, files
 from pathlib import Path
 from typing import Any
 
-from . import formatting
+from . import formatting, safety
 
 __all__ = [
     "NotebookFailed",
@@ -339,24 +339,39 @@ def _rmtree(path: Path) -> None:
 
 @contextlib.contextmanager
 def _period_lock(out_dir: Path, period: str) -> Iterator[None]:
-    """Serialise runs of one period so two runs never swap the same directory."""
+    """Serialise runs of one period so two runs never swap the same directory.
+
+    The lock file exists only while a run holds it: it is removed before the lock is released,
+    and a run that locked a file another run had just removed tries again with a new one.
+    """
     try:
         import fcntl
     except ImportError:  # Windows: no lock, runs of the same period must not overlap
         yield
         return
     lock_path = out_dir / f".{period}.lock"
-    with open(lock_path, "a+b") as handle:
+    while True:
+        handle = open(lock_path, "a+b")  # noqa: SIM115 - held open for the whole run
         try:
             fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError as exc:
+            handle.close()
             raise ReportLocked(
                 f"En annan körning av perioden {period} pågår redan (låsfil {lock_path})."
             ) from exc
         try:
-            yield
-        finally:
-            fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+            current = os.stat(lock_path).st_ino
+        except FileNotFoundError:
+            current = None
+        if current == os.fstat(handle.fileno()).st_ino:
+            break
+        handle.close()  # the previous holder removed this file while we waited for it
+    try:
+        yield
+    finally:
+        lock_path.unlink(missing_ok=True)
+        fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+        handle.close()
 
 
 def _recover_leftovers(out_dir: Path, period: str) -> None:
@@ -523,7 +538,8 @@ def export_html(
 
     Deterministic: the same notebook content gives the same bytes. ``source_dir`` resolves
     relative image paths in markdown (they are embedded). Returns the page title (first H1,
-    else the notebook name).
+    else the notebook name). A page with anything that could run in a browser (script,
+    on*= handler, javascript: URL) is refused (`safety.check_html`), as is an external resource.
     """
     import nbformat
     from nbconvert import HTMLExporter
@@ -560,6 +576,7 @@ def export_html(
         flags=re.S,
     )
     _check_offline(page, name)
+    safety.check_html(page, f"{name}.html")  # nothing from the data may run in the browser
     if not page.endswith("\n"):
         page += "\n"
     Path(html_path).write_bytes(page.encode("utf-8"))
@@ -596,7 +613,10 @@ def _sheet_names(table_ids: Sequence[str]) -> list[str]:
 
 
 def write_workbook(tables: dict[str, Path], target: Path, *, title: str = "") -> None:
-    """One sheet per table (sorted by id), bold header, typed numbers; byte-deterministic."""
+    """One sheet per table (sorted by id), bold header, typed numbers; byte-deterministic.
+
+    Every other cell is a string cell, never a formula (`safety.set_text_cell`).
+    """
     from openpyxl import Workbook
     from openpyxl.styles import Font
     from openpyxl.utils import get_column_letter
@@ -614,7 +634,11 @@ def write_workbook(tables: dict[str, Path], target: Path, *, title: str = "") ->
         for row_number, row in enumerate(rows, start=1):
             for col_number, text in enumerate(row, start=1):
                 value = text if row_number == 1 else _cell_value(text, col_number == 1)
-                cell = sheet.cell(row=row_number, column=col_number, value=value)
+                cell = sheet.cell(row=row_number, column=col_number)
+                if isinstance(value, str):
+                    safety.set_text_cell(cell, value)  # never a formula (OWASP)
+                else:
+                    cell.value = value
                 if row_number == 1:
                     cell.font = bold
                 elif isinstance(value, int | float) and not isinstance(value, bool):
@@ -737,6 +761,44 @@ def _first_line(source: str) -> str:
     return ""
 
 
+_ADDRESS_RE = re.compile(r" at 0x[0-9a-f]+>")
+_TIMING_KEYS = ("start_time", "end_time", "duration")
+
+
+def normalise_executed(path: Path) -> None:
+    """Make an executed notebook the same in every identical run.
+
+    Papermill and nbclient stamp every cell with times, the injected-parameters cell gets a
+    random id, object reprs carry memory addresses and widget views random model ids; the run
+    times are kept in manifest.json instead, so a diff of two reports shows only real changes.
+    """
+    import nbformat
+
+    nb = nbformat.read(path, as_version=4)
+    for key in _TIMING_KEYS:
+        nb.metadata.get("papermill", {}).pop(key, None)
+    models: dict[str, str] = {}
+    for index, cell in enumerate(nb.cells):
+        cell.metadata.pop("execution", None)
+        for key in _TIMING_KEYS:
+            cell.metadata.get("papermill", {}).pop(key, None)
+        if "injected-parameters" in cell.metadata.get("tags", []):
+            cell.id = "injected-parameters"
+        elif not getattr(cell, "id", None):
+            cell.id = f"cell-{index}"
+        for output in cell.get("outputs", []):
+            data = output.get("data", {})
+            if "text/plain" in data:
+                text = data["text/plain"]
+                text = "".join(text) if isinstance(text, list) else text
+                data["text/plain"] = _ADDRESS_RE.sub(">", text)
+            view = data.get("application/vnd.jupyter.widget-view+json")
+            if isinstance(view, dict) and "model_id" in view:
+                view["model_id"] = models.setdefault(view["model_id"], f"modell-{len(models) + 1}")
+    nb.metadata.pop("widgets", None)
+    nbformat.write(nb, path)
+
+
 def _run_notebook(job: _Job) -> _Result:
     """Execute one notebook with papermill, then export it; failures are returned, not raised."""
     import papermill
@@ -770,6 +832,8 @@ def _run_notebook(job: _Job) -> _Result:
     finally:
         result.duration = time.perf_counter() - start
         result.finished = _now()
+        with contextlib.suppress(OSError, ValueError):
+            normalise_executed(Path(job.executed_path))
     try:
         result.title = export_html(
             Path(job.executed_path),
@@ -784,8 +848,44 @@ def _run_notebook(job: _Job) -> _Result:
     return result
 
 
+def _kill_descendants() -> None:
+    """Kill this process's children and theirs (the notebook's kernel runs in its own session,
+    so a signal to our process group would not reach it)."""
+    import psutil
+
+    for child in psutil.Process().children(recursive=True):
+        with contextlib.suppress(psutil.Error):
+            child.kill()
+
+
+def _die_with_runner() -> None:
+    """Worker: stop the kernel and exit as soon as the runner is gone or asks us to stop.
+
+    A runner killed with SIGKILL cannot clean up after itself; without this its workers would
+    go on executing notebooks (and their kernels live on) for as long as the notebooks take.
+    """
+    import signal
+    import threading
+
+    runner = os.getppid()
+
+    def stop(*_: object) -> None:
+        _kill_descendants()
+        os._exit(1)
+
+    signal.signal(signal.SIGTERM, stop)
+
+    def watch() -> None:
+        while os.getppid() == runner:
+            time.sleep(0.2)  # polling the parent: no signal tells a child that it is orphaned
+        stop()
+
+    threading.Thread(target=watch, name="runner-watch", daemon=True).start()
+
+
 def _worker_main(argv: Sequence[str]) -> int:
     """Entry point of a worker process: ``<job json> <result path>``."""
+    _die_with_runner()
     job = _Job(**json.loads(argv[0]))
     result = _run_notebook(job)
     Path(argv[1]).write_text(json.dumps(asdict(result), ensure_ascii=False), encoding="utf-8")
@@ -956,6 +1056,19 @@ def _previous_entries(final: Path) -> list[dict[str, Any]]:
     return list(unique.values())
 
 
+_OLD_TIME_KEYS = ("started", "finished", "duration_seconds")
+
+
+def _previous_times(final: Path) -> dict[str, Any]:
+    """Run times per notebook from the published manifest (``tider.notebooks``)."""
+    with contextlib.suppress(OSError, ValueError, KeyError, TypeError, AttributeError):
+        manifest = json.loads((final / "manifest.json").read_text(encoding="utf-8"))
+        times = manifest["tider"]["notebooks"]
+        if isinstance(times, dict):
+            return times
+    return {}
+
+
 def _owned(entry: dict[str, Any], kind: str) -> list[str] | None:
     """The table ids or headline keys a manifest entry says its notebook wrote (None: unknown)."""
     names = entry.get(kind)
@@ -1114,8 +1227,7 @@ def run_report(
         "html",
         "xlsx",
         "headlines",
-        "started",
-        "finished",
+        "tider",
     }
     clash = sorted(reserved & set(manifest_extra))
     if clash:
@@ -1136,13 +1248,17 @@ def run_report(
     with _period_lock(out_dir, period):
         _recover_leftovers(out_dir, period)
         previous_report = final if final.exists() else None
-        staging = out_dir / f".{period}.tmp-{os.getpid()}"
+        # A fixed name (the lock makes it exclusive): executed notebooks, whose parameters show
+        # it, are then the same in every identical run.
+        staging = out_dir / f".{period}.tmp-korning"
         started = _now()
         try:
             previous: list[dict[str, Any]] = []
             owners: dict[tuple[str, str], str] = {}
+            previous_times: dict[str, Any] = {}
             if keep_others and previous_report is not None:
                 previous, owners = _start_from_previous(final, staging, names, period)
+                previous_times = _previous_times(final)
             order = [e["name"] for e in previous]
             order += [n for n in names if n not in order]
             kept = {e["name"]: e for e in previous if e["name"] not in names}
@@ -1205,9 +1321,14 @@ def run_report(
             )
             shutil.rmtree(staging / "logg")
             entries: list[dict[str, Any]] = []
+            times: dict[str, Any] = {}
             for n in order:
                 if n in kept:
-                    entries.append({**kept[n], "from_previous_run": True})
+                    entry = {k: v for k, v in kept[n].items() if k not in _OLD_TIME_KEYS}
+                    entries.append({**entry, "from_previous_run": True})
+                    times[n] = previous_times.get(n) or {
+                        k: v for k, v in kept[n].items() if k in _OLD_TIME_KEYS
+                    }
                     continue
                 entries.append(
                     {
@@ -1218,12 +1339,14 @@ def run_report(
                         "html": f"{n}.html",
                         "tables": produced[n]["tables"],
                         "headlines": produced[n]["headlines"],
-                        "started": results[n].started,
-                        "finished": results[n].finished,
-                        "duration_seconds": round(results[n].duration, 3),
                         "from_previous_run": False,
                     }
                 )
+                times[n] = {
+                    "started": results[n].started,
+                    "finished": results[n].finished,
+                    "duration_seconds": round(results[n].duration, 3),
+                }
             manifest = {
                 "period": period,
                 "period_label": label,
@@ -1243,8 +1366,8 @@ def run_report(
                 "xlsx": xlsx,
                 "html": ["index.html", *(f"{n}.html" for n in order)],
                 "headlines": [h["key"] for h in headlines],
-                "started": started,
-                "finished": _now(),
+                # The only run-specific field: two identical runs differ here and nowhere else.
+                "tider": {"started": started, "finished": _now(), "notebooks": times},
             }
             (staging / "manifest.json").write_text(
                 json.dumps(manifest, ensure_ascii=False, indent=2, default=str) + "\n",
