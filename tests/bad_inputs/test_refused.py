@@ -161,9 +161,9 @@ def _new_period(period: str, **changes: str) -> Callable:
         text = "\n".join(
             line for line in text.splitlines() if not line.startswith("kommentarer:")
         ).replace(PERIOD, period)
-        for key, value in changes.items():
+        for key, value in changes.items():  # an empty value removes the key
             lines = [line for line in text.splitlines() if not line.startswith(f"{key}:")]
-            text = "\n".join([*lines, f"{key}: {value}"]) + "\n"
+            text = "\n".join([*lines, f"{key}: {value}"] if value else lines) + "\n"
         (p.params / f"{period}.yaml").write_text(text, encoding="utf-8")
         return []
 
@@ -446,7 +446,7 @@ CASES = [
     ),
     Case(
         "manad-utan-prognos",
-        _new_period("2024-02", rapporttyp="manadsuppfoljning"),
+        _new_period("2024-02", rapporttyp="manadsuppfoljning", foregaende_prognos=""),
         command=("run", "2024-02"),
         expect=("ingen prognos för 2024 gjord senast 2024-02",),
     ),
