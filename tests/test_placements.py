@@ -14,6 +14,7 @@ import re
 from importlib.resources import files
 from pathlib import Path
 
+import nbformat
 import numpy as np
 import pandas as pd
 import papermill
@@ -784,3 +785,93 @@ def test_placement_charts_use_the_shared_colours() -> None:
     )
     lines = placement_plots.care_days_by_month(data).axes[0].get_lines()
     assert [to_hex(line.get_color()) for line in lines] == [plots.PALETTE[4], colours["HVB"]]
+
+
+# ---------------------------------------------------------------- rules as explained
+
+
+def test_chain_rule_has_no_gap_as_care_days_count() -> None:
+    """End day not counted: a next start on the end day continues the placement, a start the
+    day after leaves a day without care and is a new placement."""
+    frame = pd.DataFrame(
+        {
+            "placering_id": ["A", "B", "C"],
+            "person_id": ["X", "X", "X"],
+            "malgrupp": "barn_unga",
+            "vardform": ["hvb", "hvb", "hvb"],
+            "avtal": "Ramavtal",
+            "startdatum": ["2024-01-01", "2024-03-10", "2024-05-02"],
+            "slutdatum": ["2024-03-10", "2024-05-01", ""],
+            "dygnskostnad": [1.0, 1.1, 1.2],
+        }
+    )
+    reg = Register.from_frame(frame, load_care_forms(PARAMS), PERIOD)
+    chains = reg.chains.sort_values("start")
+    assert len(chains) == 2  # A+B (10 March is B's first day), C (1 May had no care)
+    first = chains.iloc[0]
+    days = dict(zip(reg.episodes["placement"], reg.days(*ytd_window(PERIOD)), strict=True))
+    assert first["end"] - first["start"] == days["A"] + days["B"]  # length = care days
+    report = PlacementReport(PERIOD, reg, load_settings(PARAMS))
+    rule = report.explanation("hvb_in_ut")
+    assert "senast samma dag som den förra slutade" in rule and "11 mars" in rule
+    assert "utan uppehåll" in report.about()
+
+
+def test_forecast_follows_the_rules_it_prints() -> None:
+    """Planned ends count to the end date and stop at 31 December; without an end date and
+    without history, the standard length less the time so far, or the rest of the year."""
+    settings = load_settings(PARAMS)
+    rows = (
+        [("hvb", "2024-01-15", "2024-10-01", 5000.0)] * 6  # 30 days left
+        + [("hvb", "2024-01-15", "2025-03-01", 5000.0)] * 6  # capped at 31 Dec: 122 days
+        + [("sis", "2024-06-01", "", 8000.0)] * 5  # standard length 150 − 92 days so far
+        + [("sis", "2023-01-01", "", 8000.0)] * 5  # longer than 150: the rest of the year
+    )
+    report = PlacementReport(PERIOD, _register(rows, PERIOD), settings)
+    forecast = report.forecast_table().set_index("rad")
+    horizon = (np.datetime64("2025-01-01") - np.datetime64("2024-09-01")).astype(int)
+    assert horizon == 122
+    hvb = forecast.loc[HVB_BARN]
+    assert hvb["aktiva_placeringar"] == 6 * 30 * 5000.0 + 6 * horizon * 5000.0
+    assert hvb["nya_placeringar"] == 0  # none started March–August
+    elapsed = (np.datetime64("2024-09-01") - np.datetime64("2024-06-01")).astype(int)
+    standard = settings.fallback_length["sis"]
+    sis = forecast.loc[SIS_BARN]
+    assert sis["aktiva_placeringar"] == 5 * (standard - elapsed) * 8000.0 + 5 * horizon * 8000.0
+    assert hvb["prognos_helar"] == pytest.approx(
+        hvb["kostnad_hittills"] + hvb["aktiva_placeringar"] + hvb["nya_placeringar"]
+    )
+    rules = report.explanation("hvb_prognos")
+    assert "från 2024-09-01 till och med 31 december 2024 (H = 122 dygn)" in rules
+    assert f"de senaste {settings.inflow_months} månaderna" in rules
+    assert f"färre än {settings.min_completed} sådana avslutade placeringar" in rules
+    assert f"{report.catalogue.group_label('sis')}: {standard}" in rules
+
+
+def test_price_volume_formulas_are_the_ones_computed() -> None:
+    report = _report(_small_hvb_register())
+    text = report.explanation("hvb_pris_volym")
+    for formula in (
+        "Volymeffekt = p̄ × s̄ × (D₁ − D₀)",
+        "Mixeffekt = p̄ × D̄ × (s₁ − s₀)",
+        "Priseffekt = d̄ × (p₁ − p₀)",
+    ):
+        assert formula in text
+    assert "jan–aug 2023" in text and "jan–aug 2024" in text
+
+
+def test_notebook_shows_the_rules_under_their_tables(demo: dict) -> None:
+    nb = nbformat.read(demo["executed"], as_version=4)
+    shown = "\n".join(
+        out.get("data", {}).get("text/markdown", "")
+        for cell in nb.cells
+        for out in cell.get("outputs", [])
+    )
+    for heading in (
+        "Så räknas pris, volym och mix",
+        "Så räknas prognosen",
+        "Så räknas placeringar",
+        "Så räknas längden",
+    ):
+        assert shown.count(f"*{heading}:*") == 1, heading
+    assert "Volymeffekt = p̄ × s̄ × (D₁ − D₀)" in shown and "(H = 122 dygn)" in shown

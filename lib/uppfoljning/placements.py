@@ -13,9 +13,12 @@ children (`barn_unga`) and adults (`vuxna`). Every figure is defined here once:
 - **Cost** = care days × the episode's price per care day (dygnskostnad); cost per care day =
   cost / care days of the cells summed.
 - **Placement** (for new/ended placements, lengths and the share linked to gang crime): a
-  chain of episodes of the same person, target group and care-form group where each episode
-  starts at the latest one day after the previous one ended. Registers open a new row when a
-  price or agreement changes; chaining keeps such splits from counting as new placements.
+  chain of episodes of the same person, target group and care-form group without a gap: each
+  episode starts on or before the end date of the previous one. Since the end day is not a
+  care day, an episode ending 2024-03-10 and the next starting 2024-03-10 are contiguous; a
+  next start on 2024-03-11 leaves 10 March without care and starts a new placement. A chain's
+  length (end − start) is then its care days. Registers open a new row when a price or
+  agreement changes; chaining keeps such splits from counting as new placements.
 - **Individuals**: distinct (pseudonymised) persons with at least one care day in the window.
 
 Key figures (`hvb_nyckeltal`; "year to date" = 1 January to the end of the report month, "last
@@ -93,6 +96,15 @@ SUPPRESSED = "<5"
 NOT_SHOWN = "redovisas inte"
 MERGED_LABEL = "Övriga vårdformer (sammanslagna av sekretesskäl)"
 SECTION = "HVB-placeringar"
+PLACEMENT_RULE = (
+    "episoder för samma person i samma målgrupp och vårdformsgrupp utan uppehåll räknas som en "
+    "placering: nästa episod börjar senast samma dag som den förra slutade. Eftersom slutdagen "
+    "inte är ett vårddygn hänger en episod som slutar den 10 mars ihop med en som börjar den 10 "
+    "mars; börjar nästa den 11 mars är den 10 mars utan vård och det blir en ny placering. Byte "
+    "av pris, avtal eller vårdform inom gruppen bryter inte placeringen. Dess längd är dygnen "
+    "från första start till sista slutdatum."
+)
+"""The chain rule in Swedish, shown where placements are counted and under "Om rapporten"."""
 
 AGREEMENT_LABELS = {
     "ramavtal": "Ramavtal utan tilläggsavtal",
@@ -493,13 +505,17 @@ class Register:
 
 
 def _with_chains(episodes: pd.DataFrame) -> pd.DataFrame:
-    """Number chains: same person, target and group, next start at most a day after an end."""
+    """Number chains: same person, target and group, next start on or before an end (no gap).
+
+    With end days not counted, start == previous end is contiguous; start == end + 1 would
+    leave the end day without care, so it opens a new chain (see the module docstring).
+    """
     keys = ["person", "target", "group"]
     ep = episodes.sort_values([*keys, "start", "end"], kind="stable").reset_index(drop=True)
     same_key = (ep[keys] == ep[keys].shift()).all(axis=1).to_numpy()
     running_end = ep.groupby(keys, sort=False)["end"].cummax().to_numpy()
     previous_end = np.concatenate([[np.int64(-(2**40))], running_end[:-1]])
-    starts_new = ~same_key | (ep["start"].to_numpy() > previous_end + 1)
+    starts_new = ~same_key | (ep["start"].to_numpy() > previous_end)
     ep["chain"] = np.cumsum(starts_new) - 1
     return ep
 
@@ -2265,6 +2281,96 @@ class PlacementReport:
             order=3,
         )
 
+    def price_volume_formulas(self) -> str:
+        """`price_volume_mix` in Swedish, as it is computed (shown under hvb_pris_volym)."""
+        return "\n".join(
+            [
+                "Per vårdform: d = vårddygn, c = kostnad, p = c ÷ d = kostnad per vårddygn, "
+                "D = vårddygn i alla vårdformer (barn och unga) och s = d ÷ D = vårdformens "
+                f"andel av vårddygnen. Index 0 = {self.span_previous}, 1 = {self.span}; streck = "
+                "medelvärdet av de två perioderna (p̄ = (p₀ + p₁) ÷ 2 osv.).",
+                "",
+                "- Volymeffekt = p̄ × s̄ × (D₁ − D₀): fler eller färre vårddygn totalt, till "
+                "vårdformens genomsnittliga kostnad per vårddygn och andel.",
+                "- Mixeffekt = p̄ × D̄ × (s₁ − s₀): en annan fördelning av vårddygnen mellan "
+                "vårdformerna (räknas som p̄ × (d₁ − d₀) − volymeffekten, vilket är samma sak).",
+                "- Priseffekt = d̄ × (p₁ − p₀): ändrad kostnad per vårddygn inom vårdformen "
+                "(räknas som (c₁ − c₀) − p̄ × (d₁ − d₀), vilket är samma sak).",
+                "- Volym + mix + pris = c₁ − c₀ exakt, på varje rad och totalt.",
+                "",
+                "En vårdform utan vårddygn den ena perioden får den andra periodens kostnad per "
+                "vårddygn (ingen priseffekt: hela dess kostnad är volym och mix). Vårdformer med "
+                "dolda uppgifter slås ihop till en rad innan uppdelningen.",
+            ]
+        )
+
+    def forecast_rules(self) -> str:
+        """How `_forecast_cells` forecasts, in Swedish (shown under hvb_prognos)."""
+        cfg = self.settings
+        as_of = self.register.as_of
+        year_end = day_number(f"{self.year + 1}-01-01")
+        horizon = max(year_end - as_of, 0)
+        first = str(np.datetime64(as_of, "D"))
+
+        def months_back(n: int) -> str:
+            return f"{_month_label(shift_month(self.period, 1 - n))}–{_month_label(self.period)}"
+
+        fallback = ", ".join(
+            f"{self.catalogue.group_label(g)}: {format_number(d, 0)}"
+            for g, d in cfg.fallback_length.items()
+            if g in self.catalogue.groups
+        )
+        return "\n".join(
+            [
+                "Helårsprognos = kostnad hittills + pågående placeringar + nya placeringar, per "
+                f"målgrupp och vårdformsgrupp. Dygnen efter perioden räknas från {first} till "
+                f"och med 31 december {self.year} (H = {format_number(horizon, 0)} dygn), "
+                "aldrig längre.",
+                "",
+                f"- **Kostnad hittills** = vårddygn {self.span} × dygnskostnad.",
+                "- **Pågående placeringar** (episoder som började före och slutar efter "
+                "periodens sista dag) = återstående dygn × episodens dygnskostnad. Med slutdatum "
+                "(planerat): dygnen till slutdatum, som inte räknas, högst till årets slut. Utan "
+                "slutdatum: förväntad återstående tid = medelvärdet av min(L − a, H) över de "
+                "avslutade placeringarna i samma målgrupp och vårdformsgrupp som slutade de "
+                f"senaste {cfg.history_months} månaderna ({months_back(cfg.history_months)}) "
+                "och var längre än a (L = en avslutad "
+                "placerings längd, a = hur länge placeringen hittills pågått, från dess första "
+                f"episod). Finns färre än {cfg.min_completed} sådana avslutade placeringar i "
+                "gruppen, eller ingen som var längre än a: standardlängden minus a, högst H, om "
+                "placeringen pågått kortare än standardlängden, annars resten av året (H).",
+                f"- **Nya placeringar** = (placeringar som började de senaste {cfg.inflow_months}"
+                f" månaderna, {months_back(cfg.inflow_months)}, ÷ {cfg.inflow_months}) per "
+                "månad × deras genomsnittliga "
+                "dygnskostnad i första episoden × summan över årets återstående månader av "
+                "förväntade dygn i år för en placering som börjar den 16:e: medelvärdet av "
+                "min(L, dygn från den 16:e till årets slut) över samma avslutade placeringar, "
+                "eller min(standardlängd, dygn kvar) när de är för få.",
+                "",
+                f"Standardlängd i dygn (params/hvb.yaml) – {fallback}." if fallback else "",
+            ]
+        ).strip()
+
+    def explanation(self, table_id: str) -> str:
+        """The formulas or rules behind a shown table, in short Swedish."""
+        texts = {
+            "hvb_pris_volym": ("Så räknas pris, volym och mix", self.price_volume_formulas()),
+            "hvb_prognos": ("Så räknas prognosen", self.forecast_rules()),
+            "hvb_in_ut": (
+                "Så räknas placeringar",
+                f"{PLACEMENT_RULE[:1].upper()}{PLACEMENT_RULE[1:]} Ny = placeringen börjar "
+                "under månaden; avslutad = dess sista slutdatum infaller under månaden.",
+            ),
+            "hvb_langd": (
+                "Så räknas längden",
+                "Längd = dygn från placeringens första start till dess sista slutdatum (som "
+                "inte räknas). Pågående: dygn från start till och med "
+                "periodens sista dag. Andel över ett år = andelen avslutade längre än 365 dygn.",
+            ),
+        }
+        title, body = texts[table_id]
+        return f"*{title}:* {body}"
+
     def about(self) -> str:
         """How the figures are computed (Swedish), for the end of the report."""
         first = period_label(self.register.first_month)
@@ -2282,23 +2388,14 @@ class PlacementReport:
                 "**Kostnad** = vårddygn × dygnskostnad per placering. Kostnad per vårddygn = "
                 "kostnad / vårddygn. Rullande tolv månader = summan av de senaste tolv "
                 "månaderna; månader utan placeringar räknas som noll.",
-                "**Placering** (nya, avslutade, längd, gängkoppling): på varandra följande "
-                "episoder för samma person i samma vårdformsgrupp, där nästa episod börjar "
-                "senast dagen efter att den förra slutade, räknas som en placering. En "
+                f"**Placering** (nya, avslutade, längd, gängkoppling): {PLACEMENT_RULE} En "
                 "placering är avslutad den månad slutdatum infaller. Andelen kopplade till "
                 "gängkriminalitet = placeringar barn och unga med minst ett vårddygn under "
                 "perioden som är markerade i registret, delat med alla sådana placeringar; "
                 "kostnaden är deras vårddygnskostnad under perioden.",
-                "**Pris–volymanalys.** Förändringen i kostnad mellan perioderna delas i en "
-                "volymeffekt (fler eller färre vårddygn totalt), en mixeffekt (annan fördelning "
-                "mellan vårdformer) och en priseffekt (ändrad kostnad per vårddygn inom "
-                "vårdformen), med medelvärdet av de två perioderna som vikter (Bennet). "
-                "Effekterna summerar exakt till förändringen.",
-                "**Prognos.** Kostnad hittills + pågående placeringar × dygnskostnad × dygn till "
-                "planerat slutdatum (eller, utan slutdatum, förväntad återstående tid utifrån "
-                f"avslutade placeringar de senaste {cfg.history_months} månaderna, givet hur "
-                "länge placeringen pågått) + nya placeringar i samma takt som de senaste "
-                f"{cfg.inflow_months} månaderna, till genomsnittligt pris och förväntad längd.",
+                "**Pris–volymanalys** (med medelvärdet av de två perioderna som vikter, "
+                f"Bennet). {self.price_volume_formulas()}",
+                f"**Prognos.** {self.forecast_rules()}",
                 "**Avstämning.** Registrets kostnad per månad jämförs med huvudbokens "
                 "placeringskonton (params/hvb.yaml). En månad flaggas när differensen är större "
                 f"än {format_percent(cfg.threshold_percent, 1)} och "
