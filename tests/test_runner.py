@@ -134,11 +134,7 @@ def _assert_failed_layout(out_dir: Path, failed_dir: Path) -> None:
         "beta.logg.txt",
         "fel.txt",
     ]
-    assert sorted(p.name for p in out_dir.iterdir()) == [
-        f".{PERIOD}.lock",
-        PERIOD,
-        f"{PERIOD}-misslyckad",
-    ]
+    assert sorted(p.name for p in out_dir.iterdir()) == [PERIOD, f"{PERIOD}-misslyckad"]
 
 
 def test_period_label() -> None:
@@ -177,7 +173,7 @@ def test_bad_arguments_fail_before_anything_is_written(tmp_path: Path) -> None:
 
 def test_report_layout_summary_and_manifest(first: Run) -> None:
     report = first.out_dir / PERIOD
-    assert sorted(p.name for p in first.out_dir.iterdir()) == [f".{PERIOD}.lock", PERIOD]
+    assert sorted(p.name for p in first.out_dir.iterdir()) == [PERIOD]  # no lock file left
     assert set(_snapshot(report)) == {
         "index.html",
         "alfa.html",
@@ -222,7 +218,10 @@ def test_report_layout_summary_and_manifest(first: Run) -> None:
     assert not any(n["from_previous_run"] for n in manifest["notebooks"])
     assert manifest["tables"] == ["tables/alfa_ekonomi.csv", "tables/beta_volymer.csv"]
     assert manifest["html"] == ["index.html", "alfa.html", "beta.html"]
-    assert manifest["started"] <= manifest["finished"]
+    times = manifest["tider"]  # the run times, all in one field
+    assert times["started"] <= times["finished"]
+    assert set(times["notebooks"]) == set(NAMES)
+    assert not any("started" in n or "duration_seconds" in n for n in manifest["notebooks"])
 
     # The executed notebooks got the parameters, as absolute paths.
     executed = nbformat.read(report / "executed" / "beta.ipynb", as_version=4)
@@ -370,6 +369,73 @@ def test_second_run_is_byte_identical(first: Run, tmp_path: Path) -> None:
     assert len(again) == 9
 
 
+def test_identical_runs_differ_only_in_the_run_times(first: Run) -> None:
+    """Executed notebooks and the manifest too: a diff of two reports shows only `tider`."""
+    report = first.out_dir / PERIOD
+    before = _snapshot(report)
+    _run(first.root, first.out_dir, first.data_dir)
+    after = _snapshot(report)
+    assert set(after) == set(before)
+    changed = sorted(name for name in after if after[name] != before[name])
+    assert changed == ["manifest.json"]
+    old, new = json.loads(before["manifest.json"]), json.loads(after["manifest.json"])
+    assert old["tider"] != new["tider"]
+    assert {k: v for k, v in old.items() if k != "tider"} == {
+        k: v for k, v in new.items() if k != "tider"
+    }
+    executed = nbformat.reads(after["executed/alfa.ipynb"].decode(), as_version=4)
+    assert "start_time" not in executed.metadata["papermill"]
+    assert all("execution" not in cell.metadata for cell in executed.cells)
+
+
+@pytest.mark.skipif(os.name != "posix", reason="process groups and SIGKILL")
+def test_killed_run_leaves_no_worker_or_kernel_behind(tmp_path: Path) -> None:
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    import psutil
+
+    notebooks = tmp_path / "notebooks"
+    notebooks.mkdir()
+    nb = new_notebook(
+        cells=[new_code_cell("import time\nwhile True:\n    time.sleep(0.1)")],
+        metadata={
+            "kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"},
+            "language_info": {"name": "python"},
+        },
+    )
+    nbformat.write(nb, notebooks / "vantar.ipynb")
+    (tmp_path / "params.yaml").touch()
+    (tmp_path / "data").mkdir()
+    script = (
+        "from pathlib import Path\nfrom uppfoljning.runner import run_report\n"
+        f"root = Path({str(tmp_path)!r})\n"
+        "run_report('2024-08', notebooks=['vantar'], notebooks_dir=root / 'notebooks', "
+        "params_file=root / 'params.yaml', data_dir=root / 'data', out_dir=root / 'reports', "
+        "manifest_extra={}, kernel_name='python3')\n"
+    )
+    runner = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 60
+        kernels: list[psutil.Process] = []
+        while not kernels and runner.poll() is None and time.monotonic() < deadline:
+            family = psutil.Process(runner.pid).children(recursive=True)
+            kernels = [p for p in family if "ipykernel" in " ".join(p.cmdline())]
+            time.sleep(0.1)  # polling for the kernel to appear, bounded by the deadline
+        assert kernels, "the notebook's kernel never started"
+        family = psutil.Process(runner.pid).children(recursive=True)
+        runner.send_signal(signal.SIGKILL)
+        runner.wait()
+        gone, alive = psutil.wait_procs(family, timeout=30)
+        assert not alive, [p.cmdline() for p in alive]
+    finally:
+        if runner.poll() is None:
+            runner.kill()
+    assert not (tmp_path / "reports" / "2024-08").exists()
+
+
 def test_failed_run_leaves_previous_report_untouched(first: Run, tmp_path: Path) -> None:
     shutil.copy(first.root / "params.yaml", tmp_path / "params.yaml")
     data_dir = tmp_path / "data"
@@ -419,7 +485,7 @@ def test_failed_run_leaves_previous_report_untouched(first: Run, tmp_path: Path)
     assert not failed_dir.exists()
     assert _deterministic(summary.report_dir) == _deterministic(first.out_dir / PERIOD)
     assert _snapshot(out_dir / PERIOD) != before  # new manifest and executed notebooks
-    assert sorted(p.name for p in out_dir.iterdir()) == [f".{PERIOD}.lock", PERIOD]
+    assert sorted(p.name for p in out_dir.iterdir()) == [PERIOD]
 
 
 def test_only_rerun_keeps_the_other_notebooks(first: Run, tmp_path: Path) -> None:
@@ -539,7 +605,7 @@ def test_table_written_by_two_notebooks_is_refused(first: Run, tmp_path: Path) -
     out_dir = tmp_path / "reports"
     with pytest.raises(ReportOutputError, match="alfa_ekonomi skrivs av både alfa och gamma"):
         _run(tmp_path, out_dir, data_dir, notebooks=["alfa", "gamma"], notebooks_dir=notebooks_dir)
-    assert sorted(p.name for p in out_dir.iterdir()) == [f".{PERIOD}.lock"]
+    assert sorted(p.name for p in out_dir.iterdir()) == []
 
     # Also against a notebook kept from the previous report.
     shutil.copytree(first.out_dir / PERIOD, out_dir / PERIOD)
