@@ -191,7 +191,24 @@ def _snapshot(directory: Path) -> dict[str, bytes]:
     }
 
 
-def test_failed_notebook_leaves_previous_report(run, tmp_path, capsys):
+def test_missing_budget_version_is_refused_before_any_notebook(run, tmp_path, capsys):
+    data, out, _ = run
+    before = _snapshot(out / "2024-08")
+    bad = _params(tmp_path, budgetversion="finns_inte")
+    code = main(["run", "2024-08", "--data", str(data), "--out", str(out), "--params", str(bad)])
+    assert code == 1
+    err = capsys.readouterr().err
+    assert "budget: version 'finns_inte' för 2024 saknas" in err
+    assert _snapshot(out / "2024-08") == before
+    assert not (out / "2024-08-misslyckad").exists()
+
+
+def test_failed_notebook_leaves_previous_report(run, tmp_path, capsys, monkeypatch):
+    """A notebook that fails despite the pre-run check (here: the check is bypassed)."""
+    from uppfoljning import cli
+    from uppfoljning.preflight import Preflight
+
+    monkeypatch.setattr(cli, "check_period", lambda params, *a, **k: Preflight(params.period))
     data, out, _ = run
     before = _snapshot(out / "2024-08")
     bad = _params(tmp_path, budgetversion="finns_inte")

@@ -830,6 +830,8 @@ def ingest(
             tmp.unlink(missing_ok=True)
         raise
     result.staged = temps
+    if any(d.get("kept") for d in result.datasets.values()) and state.get("demo"):
+        result.demo = True  # data kept from a demo ingest are still demo data
     result._state = {
         "demo": result.demo,
         "datasets": {
