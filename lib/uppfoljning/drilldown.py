@@ -128,8 +128,9 @@ def show(eko: EconomyReport, ctx, *, rows: int = 3, by: str = "konto") -> None:
 
     A report run (ctx.output_dir set) or a kernel without ipywidgets gets the static tables.
     """
-    from IPython.display import Markdown, display
+    from IPython.display import display
 
+    from .safety import Markdown
     from .tables import percent_format
 
     if ctx.output_dir is None:
@@ -183,7 +184,8 @@ def explorer(eko: EconomyReport):
         with out:
             frame = breakdown(eko, row.value, by=list(dim.value) or ["verksamhet"])
             formats = {c: f for c, f in money.items() if c in frame} | {"andel": format_percent}
-            display(frame.style.format(formats, na_rep="").hide(axis="index"))
+            # Code names are data: escape="html" shows them as text (numbers are unaffected).
+            display(frame.style.format(formats, na_rep="", escape="html").hide(axis="index"))
             if lines.value:
                 display(largest_lines(eko, row.value, n=lines.value))
 

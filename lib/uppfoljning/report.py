@@ -15,7 +15,6 @@ from functools import cached_property
 from pathlib import Path
 
 import pandas as pd
-from IPython.display import Markdown
 from pandas.io.formats.style import Styler
 
 from .config import (
@@ -28,6 +27,7 @@ from .config import (
 )
 from .formatting import period_label
 from .ingest import is_demo
+from .safety import Markdown  # sanitised: report text never carries raw HTML (notebooks use it)
 from .tables import styled, write_csv
 
 DEMO_BANNER = (

@@ -16,6 +16,7 @@ from pandas.io.formats.style import Styler
 
 from .formatting import format_amount, format_number, format_percent
 from .ledger import LEVEL
+from .safety import escape_html, escaped
 
 NEGATIVE_RED = "color: #b3261e"
 
@@ -47,7 +48,12 @@ def styled(
     deviation_columns: tuple[str, ...] = ("avvikelse",),
     caption: str | None = None,
 ) -> Styler:
-    """A Styler showing the frame in Swedish format; a stable uuid keeps the HTML byte-identical."""
+    """A Styler showing the frame in Swedish format; a stable uuid keeps the HTML byte-identical.
+
+    Cells, headers and caption are HTML-escaped (`uppfoljning.safety`): labels and code names
+    come from the data and are shown as text. Later `.format(...)` calls on the result should
+    only format numbers, or wrap their formatter in `safety.escaped`.
+    """
     cols = [c for c in frame.columns if not str(c).startswith("_")]
     levels = frame[LEVEL] if LEVEL in frame else pd.Series("rad", index=frame.index)
     view = frame[cols].reset_index(drop=True)
@@ -57,7 +63,12 @@ def styled(
     for c in cols[1:]:
         if c not in formats and pd.api.types.is_numeric_dtype(view[c]):
             formats[c] = lambda v, u=unit: format_amount(v, u, decimals)
-    style = view.style.format(formats, na_rep="").hide(axis="index")
+    # Every cell is HTML text: raw values escaped by Styler, formatted ones after formatting.
+    style = view.style.format(na_rep="", escape="html").hide(axis="index")
+    formatted = [c for c in cols if c in formats]
+    if formatted:
+        own = {c: escaped(formats[c]) for c in formatted}
+        style = style.format(own, subset=formatted, na_rep="")
     style = style.set_uuid(table_id.replace("_", "-"))
 
     def row_style(row: pd.Series) -> list[str]:
@@ -81,9 +92,12 @@ def styled(
             subset=present,
         )
     if headers:
-        style = style.relabel_index([headers.get(c, c) for c in cols], axis="columns")
+        labels = [escape_html(headers.get(c, c)) for c in cols]
+        style = style.relabel_index(labels, axis="columns")
+    else:
+        style = style.format_index(escape="html", axis="columns")
     if caption:
-        style = style.set_caption(caption)
+        style = style.set_caption(escape_html(caption))
     return style
 
 
