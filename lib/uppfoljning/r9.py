@@ -859,6 +859,25 @@ def _log_mean(a: float, b: float) -> float:
     return a if a == b else (a - b) / (math.log(a) - math.log(b))
 
 
+DECOMPOSITION_COLUMNS = [
+    "year",
+    "cost",
+    "peer_cost",
+    "placed",
+    "peer_placed",
+    "cost_per_placed",
+    "peer_cost_per_placed",
+    "gap",
+    "volume_effect",
+    "price_effect",
+    "population_0_20",
+    "gap_mnkr",
+    "volume_effect_mnkr",
+    "price_effect_mnkr",
+]
+"""Columns of :func:`placement_decomposition`."""
+
+
 def placement_decomposition(
     data: pd.DataFrame, config: R9Config, kpi_metadata: pd.DataFrame | None = None
 ) -> pd.DataFrame:
@@ -879,22 +898,7 @@ def placement_decomposition(
     gap, volume_effect, price_effect (kr/inv 0–20), population_0_20, gap_mnkr,
     volume_effect_mnkr, price_effect_mnkr.
     """
-    columns = [
-        "year",
-        "cost",
-        "peer_cost",
-        "placed",
-        "peer_placed",
-        "cost_per_placed",
-        "peer_cost_per_placed",
-        "gap",
-        "volume_effect",
-        "price_effect",
-        "population_0_20",
-        "gap_mnkr",
-        "volume_effect_mnkr",
-        "price_effect_mnkr",
-    ]
+    columns = DECOMPOSITION_COLUMNS
     dec = config.decomposition
     if dec is None:
         return pd.DataFrame(columns=columns)

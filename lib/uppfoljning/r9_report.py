@@ -262,7 +262,7 @@ class R9Report:
         try:
             return r9.placement_decomposition(self.data, self.config, self.bundle.kpi_metadata)
         except r9.DecompositionRefusedError:
-            return r9.placement_decomposition(self.data, self.config).iloc[0:0]
+            return pd.DataFrame(columns=r9.DECOMPOSITION_COLUMNS)
 
     @cached_property
     def latest_year(self) -> int:
