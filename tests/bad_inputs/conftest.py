@@ -47,6 +47,7 @@ class Project:
 
     def __init__(self, root: Path, monkeypatch: pytest.MonkeyPatch, capsys) -> None:
         self.root = root
+        self.monkeypatch = monkeypatch
         self._monkeypatch = monkeypatch
         self._capsys = capsys
 

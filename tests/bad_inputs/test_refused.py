@@ -189,6 +189,19 @@ def _out_is_a_file(p) -> list[str]:
     return []
 
 
+def _disk_full_when_publishing(p) -> list[str]:
+    """The disk fills up after the notebooks ran, while the workbook is written."""
+    import errno
+
+    from uppfoljning import runner
+
+    def full(*args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device", "uppfoljning_2024-08.xlsx")
+
+    p.monkeypatch.setattr(runner, "write_workbook", full)
+    return ["disken är full", "tidigare data och rapporter är orörda"]
+
+
 HEADER = "period;ansvar;verksamhet;konto;belopp;motpart;projekt;text"
 CASES = [
     # -- the ledger, doubled
@@ -480,6 +493,11 @@ CASES = [
     ),
     Case("okand-period-format", lambda p: [], command=("run", "2024-8"), expect=("2024-8",)),
     Case(
+        "utdata-disken-full",
+        _disk_full_when_publishing,
+        command=("run", PERIOD, "--only", "ekonomi"),
+    ),
+    Case(
         "utdata-skrivskyddad",
         lambda p: [],
         command=("run", PERIOD, "--out", "/sys/uppf"),
@@ -504,6 +522,7 @@ def test_refused(project, case: Case):
     for fragment in expected:
         assert fragment in outcome.text, (fragment, outcome.text)
     assert project.digest() == before, "processed/ or the published report changed"
+    assert not list(project.reports.glob(".*.tmp-*")), "a staging directory was left behind"
 
 
 def test_there_are_at_least_sixty_cases():

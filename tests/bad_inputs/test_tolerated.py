@@ -40,9 +40,10 @@ def test_encodings_and_line_ends_are_read_right(tmp_path, encoding, newline):
 
 
 def test_dots_in_a_decimal_comma_file_are_thousands_separators(tmp_path):
-    rows = [HEADER, "2024-01;1;2;4000;1.234,50;", "2024-01;1;2;4000;12.345.678;", ""]
+    rows = [HEADER, "2024-01;1;2;4000;1.234,50;", "2024-01;1;2;4000;12.345.678;"]
+    rows += ["2024-01;1;2;4000;1.234;", ""]
     ingest(_ledger(tmp_path, "\n".join(rows)), tmp_path / "processed", ["huvudbok"])
-    assert _amounts(tmp_path) == [1234.5, 12345678.0]
+    assert _amounts(tmp_path) == [1234.5, 12345678.0, 1234.0]
 
 
 def test_a_decimal_point_file_keeps_its_decimals(tmp_path):
