@@ -70,6 +70,16 @@ def styled(
         own = {c: escaped(formats[c]) for c in formatted}
         style = style.format(own, subset=formatted, na_rep="")
     style = style.set_uuid(table_id.replace("_", "-"))
+    # Row labels are a controller's own names: the first column wraps within a readable width,
+    # the figures never break (in JupyterLab as in the exported HTML).
+    label_css = "white-space: normal; min-width: 12em; max-width: 28em"
+    style = style.set_table_styles(
+        [
+            {"selector": "td.col0", "props": label_css},
+            {"selector": "td:not(.col0)", "props": "white-space: nowrap"},
+        ],
+        overwrite=False,
+    )
 
     def row_style(row: pd.Series) -> list[str]:
         level = levels.iloc[row.name]
