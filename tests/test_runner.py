@@ -388,6 +388,15 @@ def test_identical_runs_differ_only_in_the_run_times(first: Run) -> None:
     assert all("execution" not in cell.metadata for cell in executed.cells)
 
 
+def _command_line(process) -> str:
+    import psutil
+
+    try:
+        return " ".join(process.cmdline())
+    except psutil.Error:  # exited (or a zombie) while we looked
+        return ""
+
+
 @pytest.mark.skipif(os.name != "posix", reason="process groups and SIGKILL")
 def test_killed_run_leaves_no_worker_or_kernel_behind(tmp_path: Path) -> None:
     import signal
@@ -422,14 +431,14 @@ def test_killed_run_leaves_no_worker_or_kernel_behind(tmp_path: Path) -> None:
         kernels: list[psutil.Process] = []
         while not kernels and runner.poll() is None and time.monotonic() < deadline:
             family = psutil.Process(runner.pid).children(recursive=True)
-            kernels = [p for p in family if "ipykernel" in " ".join(p.cmdline())]
+            kernels = [p for p in family if "ipykernel" in _command_line(p)]
             time.sleep(0.1)  # polling for the kernel to appear, bounded by the deadline
         assert kernels, "the notebook's kernel never started"
         family = psutil.Process(runner.pid).children(recursive=True)
         runner.send_signal(signal.SIGKILL)
         runner.wait()
         gone, alive = psutil.wait_procs(family, timeout=30)
-        assert not alive, [p.cmdline() for p in alive]
+        assert not alive, [_command_line(p) for p in alive]
     finally:
         if runner.poll() is None:
             runner.kill()
