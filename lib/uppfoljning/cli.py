@@ -153,6 +153,28 @@ def cmd_run(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_check(args: argparse.Namespace) -> int:
+    """Validate a params set against the data, as `run` does first, and say what each row of
+    the report structure takes; nothing is written."""
+    root, raw, processed = _paths(args)
+    period = args.period or latest_period(root / "params")
+    params_file = Path(args.params).resolve() if args.params else root / "params" / f"{period}.yaml"
+    params = load_period_params(params_file, period=period)
+    print(f"Parametrar: {params_file} ✓")
+    print(f"Läser in {raw} (kontroll, inget sparas)")
+    result = _ingest(raw, processed, params_file.parent, stage=True)
+    try:
+        check = check_period(params, processed, locate=result.path)
+    finally:
+        result.discard()
+    print(check.text())
+    if check.details:
+        print(f"\nRapportstrukturen {params.structure_file.name} mot huvudboken {params.year}:")
+        for line in check.details:
+            print(f"  {line}")
+    return 0 if check.ok else 1
+
+
 def cmd_kolada_refresh(args: argparse.Namespace) -> int:
     from . import r9
 
@@ -196,6 +218,21 @@ def build_parser() -> argparse.ArgumentParser:
     refresh.add_argument("--data", help="datakatalog med raw/ (standard: data/)")
     refresh.add_argument("--period", help="rapportperiod som avgör åren (standard: senaste)")
     refresh.set_defaults(func=cmd_kolada_refresh)
+
+    check = sub.add_parser(
+        "check",
+        help="kontrollera parametrar och data för en period utan att köra något",
+        description=(
+            "Gör samma kontroll som run gör först: parameterfilerna, att varje månad januari–"
+            "perioden har huvudboksrader, budgetversionen, prognoser, tomma datamängder, och "
+            "vilka huvudboksrader varje rad i rapportstrukturen tar (överlappande eller "
+            "skuggande prefix, koder som inte matchar något, ej klassificerade belopp per kod)."
+        ),
+    )
+    check.add_argument("period", nargs="?", help="rapportperiod ÅÅÅÅ-MM (standard: senaste)")
+    check.add_argument("--params", help="parameterfil (standard: params/PERIOD.yaml)")
+    check.add_argument("--data", help="datakatalog med raw/ och processed/ (standard: data/)")
+    check.set_defaults(func=cmd_check)
 
     run = sub.add_parser("run", help="bygg rapporten för en period")
     run.add_argument("period", help="rapportperiod ÅÅÅÅ-MM, t.ex. 2024-08")

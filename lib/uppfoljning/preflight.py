@@ -14,10 +14,18 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import pandas as pd
 import pyarrow.parquet as pq
 
-from .config import ParamsError, PeriodParams, load_code_map, load_code_names, load_structure
-from .formatting import period_label
+from .config import (
+    UNCLASSIFIED_ID,
+    ParamsError,
+    PeriodParams,
+    load_code_map,
+    load_code_names,
+    load_structure,
+)
+from .formatting import format_amount, period_label
 
 # Datasets without which a notebook's page would be empty or wrong.
 REQUIRED_DATASETS: dict[str, tuple[str, ...]] = {
@@ -28,6 +36,7 @@ REQUIRED_DATASETS: dict[str, tuple[str, ...]] = {
 }
 # Report types whose economy report shows the controllers' forecast for the year.
 FORECAST_NEEDED = {"delarsrapport": "period", "manadsuppfoljning": "year"}
+MAX_CODES_SHOWN = 20
 REPORT_TYPE_LABELS = {"delarsrapport": "delårsrapport", "manadsuppfoljning": "månadsuppföljning"}
 
 
@@ -38,6 +47,7 @@ class Preflight:
     period: str
     errors: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    details: list[str] = field(default_factory=list)  # what each structure row takes (check)
 
     @property
     def ok(self) -> bool:
@@ -149,9 +159,102 @@ def check_period(
         if "budget" not in empty:
             _check_budget(params, locate, result)
         _check_forecast(params, locate, result)
+    if "ekonomi" in notebooks and "huvudbok" not in empty:
+        _check_structure(params, locate, result)
     if "r9_jamforelser" in notebooks:
         _check_kolada(params, processed, result)
     return result
+
+
+def _ledger_codes(locate: Locate, year: int) -> pd.DataFrame:
+    """The year's ledger per code combination: ansvar, verksamhet, konto, rader, belopp."""
+    import pyarrow.compute as pc
+
+    table = pq.read_table(
+        locate("huvudbok"), columns=["period", "ansvar", "verksamhet", "konto", "belopp"]
+    )
+    table = table.filter(pc.starts_with(table.column("period"), f"{year}-"))
+    grouped = table.group_by(["ansvar", "verksamhet", "konto"]).aggregate(
+        [("belopp", "sum"), ("belopp", "count")]
+    )
+    frame = grouped.to_pandas()
+    return frame.rename(columns={"belopp_sum": "belopp", "belopp_count": "rader"})
+
+
+def _check_structure(params: PeriodParams, locate: Locate, result: Preflight) -> None:
+    """Which ledger lines each row of the report structure takes, before any notebook runs.
+
+    A row whose prefixes match lines that all go to another row (e.g. `513` listed before
+    `51320`) would be silently empty: an error. Rows of equal precedence that share lines, and
+    prefixes that match nothing in the year, are shown as notes; so is every row's take.
+    """
+    from .ledger import classify, matches
+
+    try:
+        structure = load_structure(params.structure_file)
+    except ParamsError:
+        return  # reported with the params files
+    codes = _ledger_codes(locate, params.year)
+    if codes.empty:
+        return
+    taken = classify(codes, structure).to_numpy()
+    name = params.structure_file.name
+    leaves = structure.leaf_rows
+    masks = {row.id: matches(codes, row.filter) for row in leaves}
+    for position, row in enumerate(leaves):
+        mask = masks[row.id]
+        own = taken == row.id
+        lines = int(codes.loc[own, "rader"].sum())
+        amount = float(codes.loc[own, "belopp"].sum())
+        label = row.label if row.label.startswith(row.id) else f"{row.id} {row.label}"
+        result.details.append(
+            f"{label}: {lines} rader, {format_amount(amount, params.unit)} "
+            f"{params.unit} ({int(own.sum())} kodkombinationer)"
+        )
+        for dim, prefixes in row.filter.include.items():
+            for prefix in prefixes:
+                if not codes[dim].astype(str).str.startswith(prefix).any():
+                    result.notes.append(
+                        f"{name}, rad {row.id}: prefixet {dim} {prefix} matchar inga rader i "
+                        f"huvudboken {params.year}"
+                    )
+        if mask.any() and not own.any():
+            thieves = sorted(set(taken[mask]) - {row.id})
+            result.errors.append(
+                f"{name}, rad {row.id} ({row.label}): raden blir tom; alla "
+                f"{int(codes.loc[mask, 'rader'].sum())} rader som dess filter matchar tas av "
+                f"{', '.join(thieves)} som prövas före (lägre forrang eller tidigare i listan). "
+                "Skriv den längre koden före den kortare, eller ge raden lägre forrang"
+            )
+            continue
+        for other in leaves[position + 1 :]:
+            shared = mask & masks[other.id]
+            if other.precedence == row.precedence and shared.any():
+                result.notes.append(
+                    f"{name}: raderna {row.id} och {other.id} matchar båda "
+                    f"{int(codes.loc[shared, 'rader'].sum())} huvudboksrader; {row.id} tar dem "
+                    "(står först)"
+                )
+    stray = taken == UNCLASSIFIED_ID
+    if stray.any():
+        result.notes.append(
+            f"{int(codes.loc[stray, 'rader'].sum())} huvudboksrader "
+            f"({format_amount(float(codes.loc[stray, 'belopp'].sum()), params.unit)} "
+            f"{params.unit}) matchar ingen rad i {name} och visas som Ej klassificerat"
+        )
+        per_code = (
+            codes[stray].groupby(["verksamhet", "konto"])[["rader", "belopp"]].sum().reset_index()
+        )
+        per_code = per_code.reindex(per_code["belopp"].abs().sort_values(ascending=False).index)
+        for item in per_code.head(MAX_CODES_SHOWN).itertuples():
+            result.details.append(
+                f"Ej klassificerat: verksamhet {item.verksamhet}, konto {item.konto}: "
+                f"{item.rader} rader, {format_amount(item.belopp, params.unit)} {params.unit}"
+            )
+        if len(per_code) > MAX_CODES_SHOWN:
+            result.details.append(
+                f"Ej klassificerat: ytterligare {len(per_code) - MAX_CODES_SHOWN} kodpar"
+            )
 
 
 def _check_ledger_months(params: PeriodParams, locate: Locate, result: Preflight) -> None:

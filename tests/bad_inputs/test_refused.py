@@ -184,6 +184,23 @@ def _ledger_never_ingested(p) -> list[str]:
     return ["huvudbok är tom", "ekonomi"]
 
 
+def _shadowing_structure(p) -> list[str]:
+    """`513` written for a row while 51320 and 51330 belong to rows listed after it."""
+    path = p.params / "rapportstruktur_2024.yaml"
+    text = path.read_text(encoding="utf-8")
+    rows = (
+        '  - id: "51320"\n    rad: 51320 - Boende\n    filter: {verksamhet: ["51320"]}\n'
+        '  - id: "51330"\n    rad: 51330 - Daglig verksamhet\n    filter: {verksamhet: ["51330"]}\n'
+    )
+    anchor = '  - id: "520"\n'
+    text = text.replace(anchor, rows + anchor, 1).replace(
+        'summa: ["100", "130", "267", "513",',
+        'summa: ["100", "130", "267", "513", "51320", "51330",',
+    )
+    path.write_text(text, encoding="utf-8")
+    return ["rapportstruktur_2024.yaml, rad 51320", "rad 51330", "raden blir tom", "tas av 513"]
+
+
 def _out_is_a_file(p) -> list[str]:
     (p.root / "utdata").write_text("inte en katalog", encoding="utf-8")
     return []
@@ -438,6 +455,8 @@ CASES = [
         _yaml("indata.yaml", lambda t: "dubbletter:\n  inom_fil: kanske\n", "kanske"),
         command=("ingest",),
     ),
+    Case("struktur-skuggad-rad", _shadowing_structure, command=("run", PERIOD)),
+    Case("struktur-skuggad-rad-check", _shadowing_structure, command=("check", PERIOD)),
     # -- the run: periods that cannot be computed
     Case(
         "period-utan-huvudbok",
