@@ -141,7 +141,7 @@ def _write_cp1252(path: Path, header: str, lines: list[str]) -> None:
 def write_project(tmp: Path) -> tuple[Path, Path]:
     """Raw files and a params directory for the year-end report; returns (params file, data)."""
     raw = tmp / "data" / "raw"
-    raw.mkdir(parents=True)
+    raw.mkdir(parents=True, exist_ok=True)
     _write_cp1252(
         raw / "huvudbok_2019-2020.csv",
         "period;ansvar;verksamhet;konto;belopp;text",
@@ -153,7 +153,7 @@ def write_project(tmp: Path) -> tuple[Path, Path]:
         [f"{YEAR};budget;{v};{a};{k};{_amount(b)}" for v, a, k, b in _budget_rows()],
     )
     params = tmp / "params"
-    params.mkdir()
+    params.mkdir(exist_ok=True)
     (params / "struktur_egna_rader.yaml").write_text(STRUCTURE, encoding="utf-8")
     (params / "kodnamn.yaml").write_text(CODE_NAMES, encoding="utf-8")
     period_file = params / f"{PERIOD}.yaml"
@@ -182,17 +182,19 @@ def _read(path: Path) -> dict[str, dict[str, str]]:
 
 @pytest.fixture(scope="module")
 def year_end(tmp_path_factory) -> tuple[Path, str]:
-    """One run of `uppfoljning run 2020-12`; returns the report directory and the console."""
-    tmp = tmp_path_factory.mktemp("year_end")
-    period_file, data = write_project(tmp)
-    out = tmp / "reports"
+    """A municipality's own project made by `uppfoljning init`, then `uppfoljning run 2020-12`
+    from inside it, as a controller would: no source tree, no --params or --data."""
+    project = tmp_path_factory.mktemp("year_end") / "provkommun"
+    assert main(["init", str(project)]) == 0
+    assert not (project / "notebooks").exists()  # the notebooks come with the package
+    write_project(project)
     stdout = io.StringIO()
-    with contextlib.redirect_stdout(stdout):
-        code = main(
-            ["run", PERIOD, "--params", str(period_file), "--data", str(data), "--out", str(out)]
-        )
+    with pytest.MonkeyPatch.context() as mp, contextlib.redirect_stdout(stdout):
+        mp.delenv("UPPFOLJNING_HOME", raising=False)
+        mp.chdir(project)
+        code = main(["run", PERIOD])
     assert code == 0, stdout.getvalue()
-    return out / PERIOD, stdout.getvalue()
+    return project / "reports" / PERIOD, stdout.getvalue()
 
 
 def test_the_year_end_table_compares_outcome_with_budget(year_end):

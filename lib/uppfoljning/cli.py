@@ -1,4 +1,4 @@
-"""Command line: `uppfoljning demo | ingest | run`.
+"""Command line: `uppfoljning init | demo | ingest | check | run | kolada refresh`.
 
 Messages are Swedish (controllers read them); exit codes: 0 ok, 1 failed run or bad input,
 2 wrong usage.
@@ -22,6 +22,7 @@ from .ingest import SCHEMAS, IngestError, ingest
 from .kolada import KoladaError
 from .overlaps import load_rules
 from .preflight import PreflightError, check_period
+from .project import ProjectExists, init_project, notebooks_dir
 
 
 def _paths(args: argparse.Namespace) -> tuple[Path, Path, Path]:
@@ -94,9 +95,10 @@ def cmd_run(args: argparse.Namespace) -> int:
     )
     params = load_period_params(params_file, period=args.period)
     notebooks = list(args.only or params.notebooks)
-    unknown = [n for n in notebooks if not (root / "notebooks" / f"{n}.ipynb").is_file()]
+    source = notebooks_dir(root)
+    unknown = [n for n in notebooks if not (source / f"{n}.ipynb").is_file()]
     if unknown:
-        raise ParamsError(params_file, [f"notebook saknas: notebooks/{n}.ipynb" for n in unknown])
+        raise ParamsError(params_file, [f"notebook saknas: {source / n}.ipynb" for n in unknown])
     shown = params_file.relative_to(root) if params_file.is_relative_to(root) else params_file
     print(f"Parametrar: {shown} ✓")
     out = Path(args.out).resolve() if args.out else root / "reports"
@@ -123,7 +125,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         summary = run_report(
             args.period,
             notebooks=notebooks,
-            notebooks_dir=root / "notebooks",
+            notebooks_dir=source,
             params_file=params_file,
             data_dir=processed,
             out_dir=out,
@@ -150,6 +152,17 @@ def cmd_run(args: argparse.Namespace) -> int:
     seconds = time.perf_counter() - started
     kept = f" ({', '.join(summary.kept)} från föregående körning)" if summary.kept else ""
     print(f"\nKlart på {format_number(seconds, 1)} s{kept}: {summary.report_dir}")
+    return 0
+
+
+def cmd_init(args: argparse.Namespace) -> int:
+    target = Path(args.dir).resolve()
+    written = init_project(target, name=args.name or "")
+    print(f"Skapade projektet {target} ({len(written)} filer):")
+    print("  params/        exempel på parametrar: utgå från dem")
+    print("  data/raw/      lägg kommunens exporter här")
+    print("  README.md      hur en period körs")
+    print(f"Nästa steg: cd {target} && uppfoljning check")
     return 0
 
 
@@ -219,6 +232,20 @@ def build_parser() -> argparse.ArgumentParser:
     refresh.add_argument("--period", help="rapportperiod som avgör åren (standard: senaste)")
     refresh.set_defaults(func=cmd_kolada_refresh)
 
+    init = sub.add_parser(
+        "init",
+        help="skapa ett nytt projekt (params/, data/, README) för kommunens egna parametrar",
+        description=(
+            "Skapar en projektkatalog: exempel på alla parameterfiler, tomma data/raw/ och "
+            "data/processed/, reports/, en README för ekonomerna och en .gitignore som håller "
+            "data utanför versionshanteringen. Katalogen är sedan ett komplett projekt: kör "
+            "uppfoljning check och run i den."
+        ),
+    )
+    init.add_argument("dir", help="katalog att skapa (får finnas, men inte ha params/)")
+    init.add_argument("--name", help="kommunens eller nämndens namn i README")
+    init.set_defaults(func=cmd_init)
+
     check = sub.add_parser(
         "check",
         help="kontrollera parametrar och data för en period utan att köra något",
@@ -234,7 +261,16 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--data", help="datakatalog med raw/ och processed/ (standard: data/)")
     check.set_defaults(func=cmd_check)
 
-    run = sub.add_parser("run", help="bygg rapporten för en period")
+    run = sub.add_parser(
+        "run",
+        help="bygg rapporten för en period",
+        description=(
+            "Bygger rapporten för PERIOD i projektet: katalogen med params/ och data/ (den "
+            "aktuella katalogen eller närmaste överordnade med params/, eller $UPPFOLJNING_HOME). "
+            "Notebooks tas från projektets notebooks/ om den finns, annars de som följer med "
+            "paketet uppfoljning."
+        ),
+    )
     run.add_argument("period", help="rapportperiod ÅÅÅÅ-MM, t.ex. 2024-08")
     run.add_argument("--params", help="parameterfil (standard: params/PERIOD.yaml)")
     run.add_argument("--data", help="datakatalog med raw/ och processed/ (standard: data/)")
@@ -306,6 +342,7 @@ def _dispatch(args: argparse.Namespace) -> int:
         ParamsError,
         IngestError,
         PreflightError,
+        ProjectExists,
         KoladaError,
         FileNotFoundError,
         LookupError,

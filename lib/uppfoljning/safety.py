@@ -243,8 +243,11 @@ def set_text_cell(cell: Any, text: str) -> None:
     assignment, so the type is set after it. A value that looks like a formula also gets the
     `'` prefix (it stays text when exported to CSV or edited) and Excel's quotePrefix flag.
     """
-    safe = excel_text(text)
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+    # Control characters (a stray \x01 from an export) cannot be stored in XLSX at all.
+    safe = excel_text(ILLEGAL_CHARACTERS_RE.sub("\ufffd", text))
     cell.value = safe
     cell.data_type = "s"
-    if safe != text:
+    if safe != text and safe.startswith("'"):
         cell.quotePrefix = True

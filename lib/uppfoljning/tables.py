@@ -30,6 +30,11 @@ def write_csv(frame: pd.DataFrame, path: Path) -> None:
     tmp = path.with_suffix(path.suffix + ".tmp")
     out = frame[cols].copy()
     for c in cols:
+        if not pd.api.types.is_numeric_dtype(out[c]):
+            # A bare CR inside a text is not quoted by the CSV writer and would split the row.
+            out[c] = out[c].map(
+                lambda v: v.replace("\r\n", "\n").replace("\r", "\n") if isinstance(v, str) else v
+            )
         if pd.api.types.is_float_dtype(out[c]):
             # Sums of öre amounts carry binary noise (20883999.999999996); six decimals keep
             # full precision for kronor and percentages alike.

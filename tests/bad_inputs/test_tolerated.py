@@ -117,3 +117,25 @@ def test_consecutive_placement_episodes_do_not_overlap(tmp_path):
     path.rename(raw / path.name)
     ingest(raw, tmp_path / "processed", ["placeringar"], care_forms={"hvb": "hvb"})
     assert pq.read_table(tmp_path / "processed" / "placeringar.parquet").num_rows == 2
+
+
+def test_control_characters_and_carriage_returns_in_texts_survive_export(tmp_path):
+    import csv
+    import zipfile
+
+    import pandas as pd
+
+    from uppfoljning.runner import write_workbook
+    from uppfoljning.tables import write_csv
+
+    frame = pd.DataFrame({"rad": ["Konsult\rarvode", "Hyra\x01lokal"], "belopp": [1.0, 2.0]})
+    path = tmp_path / "tables" / "texter.csv"
+    write_csv(frame, path)
+    with path.open(encoding="utf-8", newline="") as fh:
+        rows = list(csv.reader(fh))
+    assert [r[0] for r in rows[1:]] == ["Konsult\narvode", "Hyra\x01lokal"]  # one row each
+    target = tmp_path / "tabeller.xlsx"
+    write_workbook({"texter": path}, target)
+    with zipfile.ZipFile(target) as book:
+        sheet = book.read("xl/worksheets/sheet1.xml").decode()
+    assert "Hyra\ufffdlokal" in sheet and "<f>" not in sheet
