@@ -49,3 +49,29 @@ def test_kolada_refresh_failure_is_a_message_not_a_traceback(tmp_path, monkeypat
     assert cli.main(["kolada", "refresh", "--data", str(tmp_path)]) == 1
     err = capsys.readouterr().err
     assert err.startswith("Fel: Kolada-förfrågan") and "Traceback" not in err
+
+
+def test_init_creates_a_complete_project_and_never_overwrites_one(tmp_path, capsys, monkeypatch):
+    from uppfoljning.config import load_period_params, load_structure
+
+    project = tmp_path / "socialnamnden"
+    assert cli.main(["init", str(project), "--name", "Provkommun"]) == 0
+    for path in ("README.md", ".gitignore", "data/raw/README.md", "params/indata.yaml"):
+        assert (project / path).is_file(), path
+    assert (project / "data" / "processed").is_dir() and (project / "reports").is_dir()
+    assert "Provkommun" in (project / "README.md").read_text(encoding="utf-8")
+    assert "/data/raw/*" in (project / ".gitignore").read_text(encoding="utf-8")
+    # The example parameters are valid as they are.
+    params = load_period_params(project / "params" / "2024-08.yaml")
+    assert load_structure(params.structure_file).rows
+    assert "uppfoljning check" in capsys.readouterr().out
+
+    (project / "params" / "2024-08.yaml").write_text("egen: true\n", encoding="utf-8")
+    assert cli.main(["init", str(project)]) == 1
+    assert "init skriver aldrig över" in capsys.readouterr().err
+    assert (project / "params" / "2024-08.yaml").read_text(encoding="utf-8") == "egen: true\n"
+
+    # A project without notebooks/ runs the package's notebooks.
+    from uppfoljning.project import notebooks_dir
+
+    assert (notebooks_dir(project) / "ekonomi.ipynb").is_file()
