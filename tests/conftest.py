@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from uppfoljning.demo_suite import write_demo_suite
-from uppfoljning.ingest import ingest
+from uppfoljning.data.ingest import ingest
+from uppfoljning.demo.suite import write_demo_suite
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -25,7 +25,7 @@ def demo_data(tmp_path_factory) -> Path:
 
 def reference(name: str) -> list[dict[str, str]]:
     """A published table of the August 2024 report (the calibration copy in the package)."""
-    path = files("uppfoljning") / "calibration" / "2024-08" / f"{name}.csv"
+    path = files("uppfoljning") / "demo" / "calibration" / "2024-08" / f"{name}.csv"
     with path.open(encoding="utf-8") as fh:
         return list(csv.DictReader(fh))
 

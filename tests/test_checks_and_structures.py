@@ -6,9 +6,9 @@ import pandas as pd
 import pytest
 
 import uppfoljning as uf
-from uppfoljning import checks
-from uppfoljning.config import CodeMap, ParamsError, load_code_map, load_structure
-from uppfoljning.ledger import LEVEL, apply_code_map
+from uppfoljning.data.config import CodeMap, ParamsError, load_code_map, load_structure
+from uppfoljning.economy import checks
+from uppfoljning.economy.ledger import LEVEL, apply_code_map
 
 from conftest import ROOT
 
@@ -89,7 +89,7 @@ def test_a_report_builds_with_the_2020_structure(demo_data, tmp_path):
     import re
     import shutil
 
-    from uppfoljning.cli import main
+    from uppfoljning.run.cli import main
 
     params = tmp_path / "params"
     shutil.copytree(ROOT / "params", params)

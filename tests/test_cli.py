@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 
-from uppfoljning import cli, kolada, r9
+from uppfoljning.peers import kolada, r9
+from uppfoljning.run import cli
 
 
 def test_kolada_refresh_asks_for_the_reports_requests(tmp_path, monkeypatch, capsys):
@@ -52,7 +53,7 @@ def test_kolada_refresh_failure_is_a_message_not_a_traceback(tmp_path, monkeypat
 
 
 def test_init_creates_a_complete_project_and_never_overwrites_one(tmp_path, capsys, monkeypatch):
-    from uppfoljning.config import load_period_params, load_structure
+    from uppfoljning.data.config import load_period_params, load_structure
 
     project = tmp_path / "socialnamnden"
     assert cli.main(["init", str(project), "--name", "Provkommun"]) == 0
@@ -72,6 +73,6 @@ def test_init_creates_a_complete_project_and_never_overwrites_one(tmp_path, caps
     assert (project / "params" / "2024-08.yaml").read_text(encoding="utf-8") == "egen: true\n"
 
     # A project without notebooks/ runs the package's notebooks.
-    from uppfoljning.project import notebooks_dir
+    from uppfoljning.run.project import notebooks_dir
 
     assert (notebooks_dir(project) / "ekonomi.ipynb").is_file()

@@ -2,7 +2,7 @@ from pathlib import Path
 
 import pytest
 
-from uppfoljning.config import ParamsError, latest_period, load_period_params, load_structure
+from uppfoljning.data.config import ParamsError, latest_period, load_period_params, load_structure
 
 ROOT = Path(__file__).resolve().parents[1]
 PARAMS = ROOT / "params"

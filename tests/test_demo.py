@@ -18,14 +18,14 @@ import pandas as pd
 import pytest
 import yaml
 
-from uppfoljning.calibrate import (
+from uppfoljning.demo.calibrate import (
     InfeasibleError,
     LinearConstraint,
     RoundedFit,
     solve_feasibility,
     to_steps,
 )
-from uppfoljning.demo import write_demo_data
+from uppfoljning.demo.economy import write_demo_data
 
 ROOT = Path(__file__).resolve().parents[1]
 STRUCTURE = yaml.safe_load((ROOT / "params" / "rapportstruktur_2024.yaml").read_text("utf-8"))
@@ -48,7 +48,7 @@ MNKR = Decimal(100_000_000)  # öre per mnkr
 
 
 def published(name: str) -> list[dict[str, str]]:
-    text = (files("uppfoljning") / "calibration" / "2024-08" / name).read_text("utf-8")
+    text = (files("uppfoljning") / "demo" / "calibration" / "2024-08" / name).read_text("utf-8")
     return list(csv.DictReader(io.StringIO(text)))
 
 

@@ -12,16 +12,16 @@ import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 
-from uppfoljning.config import UNCLASSIFIED_ID, load_code_map, load_structure
-from uppfoljning.demo import ALL_ROWS, solve_targets, write_demo_data
-from uppfoljning.demo_history import (
+from uppfoljning.data.config import UNCLASSIFIED_ID, load_code_map, load_structure
+from uppfoljning.data.ingest import find_raw_files, ingest
+from uppfoljning.demo.economy import ALL_ROWS, solve_targets, write_demo_data
+from uppfoljning.demo.history import (
     CODE_MAP,
     FORECAST_2023_ERRORS,
     FORECAST_2023_MONTHS,
     write_demo_history,
 )
-from uppfoljning.ingest import find_raw_files, ingest
-from uppfoljning.ledger import apply_code_map, classify
+from uppfoljning.economy.ledger import apply_code_map, classify
 
 ROOT = Path(__file__).resolve().parents[1]
 STRUCTURE = load_structure(ROOT / "params" / "rapportstruktur_2024.yaml")

@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 import uppfoljning as uf
-from uppfoljning.ledger import LEVEL
+from uppfoljning.economy.ledger import LEVEL
 
 from conftest import PUBLISHED_COLUMNS, ROOT, assert_reproduces_published
 

@@ -8,10 +8,10 @@ import shutil
 import pytest
 
 import uppfoljning as uf
-from uppfoljning.cli import main
-from uppfoljning.config import load_code_map
-from uppfoljning.forecast import computed_forecast, forecast_accuracy
-from uppfoljning.ledger import LEVEL, Ledger, summarise
+from uppfoljning.data.config import load_code_map
+from uppfoljning.economy.forecast import computed_forecast, forecast_accuracy
+from uppfoljning.economy.ledger import LEVEL, Ledger, summarise
+from uppfoljning.run.cli import main
 
 from conftest import ROOT, reference
 

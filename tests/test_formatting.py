@@ -2,7 +2,7 @@ import math
 
 import pytest
 
-from uppfoljning.formatting import (
+from uppfoljning.present.formatting import (
     NBSP,
     format_amount,
     format_count,

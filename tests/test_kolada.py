@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from uppfoljning import kolada
+from uppfoljning.peers import kolada
 
 FIXTURES = Path(__file__).parent / "fixtures" / "kolada"
 BASE = kolada.BASE_URL

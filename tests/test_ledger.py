@@ -6,9 +6,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from uppfoljning.config import UNCLASSIFIED_ID, load_structure
-from uppfoljning.ingest import ingest
-from uppfoljning.ledger import LEVEL, ClassificationWarning, Ledger, classify, summarise
+from uppfoljning.data.config import UNCLASSIFIED_ID, load_structure
+from uppfoljning.data.ingest import ingest
+from uppfoljning.economy.ledger import LEVEL, ClassificationWarning, Ledger, classify, summarise
 
 ROOT = Path(__file__).resolve().parents[1]
 STRUCTURE = load_structure(ROOT / "params" / "rapportstruktur_2024.yaml")

@@ -23,11 +23,12 @@ import pytest
 import yaml
 from matplotlib.colors import to_hex
 
-from uppfoljning import demo_placements, placement_plots, plots
-from uppfoljning.demo import write_demo_data
-from uppfoljning.formatting import NBSP, format_cell, format_kronor, format_with_unit
-from uppfoljning.ingest import PSEUDONYM_ENV, PSEUDONYM_KEY_FILE, IngestError, ingest
-from uppfoljning.placements import (
+from uppfoljning.data.care_forms import load_care_forms
+from uppfoljning.data.ingest import PSEUDONYM_ENV, PSEUDONYM_KEY_FILE, IngestError, ingest
+from uppfoljning.demo import placements as demo_placements
+from uppfoljning.demo.economy import write_demo_data
+from uppfoljning.placements import plots as placement_plots
+from uppfoljning.placements.report import (
     MERGED_LABEL,
     TARGET_GROUPS,
     PlacementReport,
@@ -36,12 +37,13 @@ from uppfoljning.placements import (
     complementary_suppression,
     count_format,
     format_fact,
-    load_care_forms,
     load_settings,
     month_start,
     price_volume_mix,
     ytd_window,
 )
+from uppfoljning.present import plots
+from uppfoljning.present.formatting import NBSP, format_cell, format_kronor, format_with_unit
 
 ROOT = Path(__file__).resolve().parents[1]
 PARAMS = ROOT / "params"
@@ -353,7 +355,7 @@ def test_demo_reproduces_published_facts(demo: dict) -> None:
             "barn_unga", ["hvb"], ["2021-04"]
         ).iloc[0],
     }
-    text = files("uppfoljning") / "calibration" / "2024-08" / "hvb_placeringar_fakta.csv"
+    text = files("uppfoljning") / "demo" / "calibration" / "2024-08" / "hvb_placeringar_fakta.csv"
     facts = list(csv.DictReader(io.StringIO(text.read_text(encoding="utf-8"))))
     checked = set()
     for fact in facts:

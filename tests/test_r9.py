@@ -7,14 +7,15 @@ import dataclasses
 import io
 import json
 import math
-from importlib import resources
 from pathlib import Path
 
 import pandas as pd
 import pytest
 import yaml
 
-from uppfoljning import kolada, kolada_demo, r9
+from uppfoljning.demo import kolada as kolada_demo
+from uppfoljning.demo import published_text
+from uppfoljning.peers import kolada, r9
 
 CONFIG_PATH = Path(__file__).resolve().parents[1] / "params" / r9.CONFIG_FILE
 FIXTURES = Path(__file__).parent / "fixtures" / "kolada"
@@ -377,9 +378,7 @@ def test_decomposition_inputs_need_their_roles() -> None:
 
 
 def published() -> list[dict[str, str]]:
-    text = (resources.files("uppfoljning") / "calibration" / "2024-08" / "r9.csv").read_text(
-        encoding="utf-8"
-    )
+    text = published_text("r9.csv")
     return list(csv.DictReader(io.StringIO(text)))
 
 

@@ -15,8 +15,11 @@ import pytest
 from IPython.display import Markdown
 from matplotlib.figure import Figure
 
-from uppfoljning import kolada_demo, r9, r9_plots, r9_report
-from uppfoljning.formatting import NBSP
+from uppfoljning.demo import kolada as kolada_demo
+from uppfoljning.peers import plots as r9_plots
+from uppfoljning.peers import r9
+from uppfoljning.peers import report as r9_report
+from uppfoljning.present.formatting import NBSP
 
 from conftest import ROOT, reference
 

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 
-from uppfoljning.cli import main
+from uppfoljning.run.cli import main
 
 from conftest import PUBLISHED_COLUMNS, ROOT, assert_reproduces_published
 
@@ -205,8 +205,8 @@ def test_missing_budget_version_is_refused_before_any_notebook(run, tmp_path, ca
 
 def test_failed_notebook_leaves_previous_report(run, tmp_path, capsys, monkeypatch):
     """A notebook that fails despite the pre-run check (here: the check is bypassed)."""
-    from uppfoljning import cli
-    from uppfoljning.preflight import Preflight
+    from uppfoljning.run import cli
+    from uppfoljning.run.preflight import Preflight
 
     monkeypatch.setattr(cli, "check_period", lambda params, *a, **k: Preflight(params.period))
     data, out, _ = run

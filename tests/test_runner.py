@@ -1,5 +1,5 @@
-"""Tests for uppfoljning.runner: layout, HTML pages, determinism, atomic replacement, parallelism,
-re-running some notebooks (``keep_others``).
+"""Tests for uppfoljning.run.runner: layout, HTML pages, determinism, atomic replacement,
+parallelism, re-running some notebooks (``keep_others``).
 
 The fixture notebooks in fixtures/notebooks/ are tiny: they write one table and one or two
 headlines, display a DataFrame (alfa also a small chart) and raise on purpose when a file
@@ -22,7 +22,7 @@ from nbconvert import HTMLExporter
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 from openpyxl import load_workbook
 
-from uppfoljning.runner import (
+from uppfoljning.run.runner import (
     NotebookFailed,
     ReportLocked,
     ReportOutputError,
@@ -419,7 +419,7 @@ def test_killed_run_leaves_no_worker_or_kernel_behind(tmp_path: Path) -> None:
     (tmp_path / "params.yaml").touch()
     (tmp_path / "data").mkdir()
     script = (
-        "from pathlib import Path\nfrom uppfoljning.runner import run_report\n"
+        "from pathlib import Path\nfrom uppfoljning.run.runner import run_report\n"
         f"root = Path({str(tmp_path)!r})\n"
         "run_report('2024-08', notebooks=['vantar'], notebooks_dir=root / 'notebooks', "
         "params_file=root / 'params.yaml', data_dir=root / 'data', out_dir=root / 'reports', "

@@ -5,19 +5,19 @@ import csv
 import io
 import math
 import re
-from importlib.resources import files
 from pathlib import Path
 
 import nbformat
 import pandas as pd
 import pytest
 
-from uppfoljning.config import ParamsError
-from uppfoljning.demo_volumes import write_demo_volumes
-from uppfoljning.formatting import round_half_up
-from uppfoljning.ingest import ingest
-from uppfoljning.report import open_period
-from uppfoljning.volumes import (
+from uppfoljning.data.config import ParamsError
+from uppfoljning.data.ingest import ingest
+from uppfoljning.demo import published_text
+from uppfoljning.demo.volumes import write_demo_volumes
+from uppfoljning.present.formatting import round_half_up
+from uppfoljning.present.report import open_period
+from uppfoljning.volumes.report import (
     ACCUMULATED,
     FLOW,
     STOCK,
@@ -37,7 +37,7 @@ DATASETS = ["volymer", "personal", "indikatorer"]
 
 
 def _reference(name: str) -> list[dict[str, str]]:
-    text = (files("uppfoljning") / "calibration" / PERIOD / name).read_text(encoding="utf-8")
+    text = published_text(name, PERIOD)
     return list(csv.DictReader(io.StringIO(text)))
 
 

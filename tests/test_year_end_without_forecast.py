@@ -17,9 +17,9 @@ import pandas as pd
 import pytest
 
 import uppfoljning as uf
-from uppfoljning.cli import main
-from uppfoljning.formatting import format_number, period_range_label
-from uppfoljning.ledger import LEVEL
+from uppfoljning.economy.ledger import LEVEL
+from uppfoljning.present.formatting import format_number, period_range_label
+from uppfoljning.run.cli import main
 
 from conftest import ROOT
 
@@ -292,7 +292,7 @@ def test_the_shipped_2020_structure_drills_into_unclassified_lines(tmp_path):
     period_file.write_text(
         text.replace("struktur_egna_rader.yaml", "rapportstruktur_2020.yaml"), encoding="utf-8"
     )
-    from uppfoljning.ingest import ingest
+    from uppfoljning.data.ingest import ingest
 
     ingest(data / "raw", data / "processed")
     ctx = uf.open_period(PERIOD, params_file=period_file, data_dir=data / "processed")
@@ -314,7 +314,7 @@ def test_the_shipped_2020_structure_drills_into_unclassified_lines(tmp_path):
 
 def _open(tmp: Path, period: str = PERIOD, investments: list[str] | None = None):
     """The library's view of the test project (after ingest), for one period."""
-    from uppfoljning.ingest import ingest
+    from uppfoljning.data.ingest import ingest
 
     period_file, data = write_project(tmp)
     if investments is not None:
@@ -331,7 +331,7 @@ def _open(tmp: Path, period: str = PERIOD, investments: list[str] | None = None)
     return ctx, uf.EconomyReport.open(ctx)
 
 
-@pytest.mark.filterwarnings("ignore::uppfoljning.ledger.ClassificationWarning")
+@pytest.mark.filterwarnings("ignore::uppfoljning.economy.ledger.ClassificationWarning")
 def test_investments_without_a_budget_show_outcome_but_no_frame(tmp_path):
     rows = [
         f"{YEAR};Ombyggnad av gruppbostad Åsen;{YEAR}-{m:02d};{_amount(25_000.5)};0" for m in (3, 9)
@@ -350,7 +350,7 @@ def test_investments_without_a_budget_show_outcome_but_no_frame(tmp_path):
     )
 
 
-@pytest.mark.filterwarnings("ignore::uppfoljning.ledger.ClassificationWarning")
+@pytest.mark.filterwarnings("ignore::uppfoljning.economy.ledger.ClassificationWarning")
 def test_a_month_without_forecast_computes_what_needs_no_forecast(tmp_path):
     """The library still answers (the pre-run check refuses such a monthly report)."""
     _, eko = _open(tmp_path, period=f"{YEAR}-06")

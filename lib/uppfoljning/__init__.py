@@ -6,9 +6,11 @@ Notebooks import this package and call into it for everything: loading a period
 
 from importlib.metadata import PackageNotFoundError, version
 
-from . import drilldown, economy, forecast, formatting, narrative, plots, report
-from .economy import EconomyReport
-from .report import ReportContext, open_period
+from uppfoljning.economy import drilldown, forecast, narrative
+from uppfoljning.economy import report as economy
+from uppfoljning.economy.report import EconomyReport
+from uppfoljning.present import formatting, plots, report
+from uppfoljning.present.report import ReportContext, open_period
 
 try:
     __version__ = version("uppfoljning")

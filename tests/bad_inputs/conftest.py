@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from uppfoljning import cli
-from uppfoljning.demo_suite import write_demo_suite
+from uppfoljning.demo.suite import write_demo_suite
+from uppfoljning.run import cli
 
 ROOT = Path(__file__).resolve().parents[2]
 PERIOD = "2024-08"

@@ -25,14 +25,14 @@ from IPython.core.formatters import DisplayFormatter
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 from openpyxl import load_workbook
 
-from uppfoljning.cli import main
-from uppfoljning.config import load_code_names, load_structure
-from uppfoljning.drilldown import largest_lines
-from uppfoljning.economy import EconomyReport
-from uppfoljning.report import Markdown, open_period
-from uppfoljning.runner import export_html, write_workbook
-from uppfoljning.safety import UnsafeHtmlError, check_html
-from uppfoljning.tables import styled
+from uppfoljning.data.config import load_code_names, load_structure
+from uppfoljning.economy.drilldown import largest_lines
+from uppfoljning.economy.report import EconomyReport
+from uppfoljning.present.report import Markdown, open_period
+from uppfoljning.present.safety import UnsafeHtmlError, check_html
+from uppfoljning.present.tables import styled
+from uppfoljning.run.cli import main
+from uppfoljning.run.runner import export_html, write_workbook
 
 ROOT = Path(__file__).resolve().parents[2]
 PERIOD = "2024-08"

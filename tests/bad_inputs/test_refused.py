@@ -210,7 +210,7 @@ def _disk_full_when_publishing(p) -> list[str]:
     """The disk fills up after the notebooks ran, while the workbook is written."""
     import errno
 
-    from uppfoljning import runner
+    from uppfoljning.run import runner
 
     def full(*args, **kwargs):
         raise OSError(errno.ENOSPC, "No space left on device", "uppfoljning_2024-08.xlsx")
@@ -550,7 +550,7 @@ def test_there_are_at_least_sixty_cases():
 
 
 def test_every_dataset_has_a_case():
-    from uppfoljning.ingest import SCHEMAS
+    from uppfoljning.data.ingest import SCHEMAS
 
     covered = " ".join(c.id for c in CASES)
     aliases = {"placeringar": "placering"}

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pyarrow.parquet as pq
 import pytest
 
-from uppfoljning.ingest import ID_MASK, SCHEMAS, ingest, read_dataset_file
-from uppfoljning.overlaps import DuplicateRules
+from uppfoljning.data.ingest import ID_MASK, SCHEMAS, ingest, read_dataset_file
+from uppfoljning.data.overlaps import DuplicateRules
 
 from .conftest import tree_digest
 
@@ -80,7 +80,7 @@ def test_identical_lines_can_be_allowed_without_warning(tmp_path):
     (tmp_path / "params" / "indata.yaml").write_text(
         "dubbletter:\n  per_datamangd:\n    huvudbok: {inom_fil: tillat}\n", encoding="utf-8"
     )
-    from uppfoljning.overlaps import load_rules
+    from uppfoljning.data.overlaps import load_rules
 
     rules = load_rules(tmp_path / "params")
     result = ingest(
@@ -125,8 +125,8 @@ def test_control_characters_and_carriage_returns_in_texts_survive_export(tmp_pat
 
     import pandas as pd
 
-    from uppfoljning.runner import write_workbook
-    from uppfoljning.tables import write_csv
+    from uppfoljning.present.tables import write_csv
+    from uppfoljning.run.runner import write_workbook
 
     frame = pd.DataFrame({"rad": ["Konsult\rarvode", "Hyra\x01lokal"], "belopp": [1.0, 2.0]})
     path = tmp_path / "tables" / "texter.csv"

@@ -1,0 +1,320 @@
+"""Doubled inputs: the same period in two files, identical lines, overlapping placements.
+
+A month exported twice, a budget saved both as CSV and XLSX or a placement listed twice would
+otherwise be added up and give a report that is wrong by the doubled amount. What counts as
+a double, per dataset:
+
+- additive datasets (ledger, budget, forecasts, investments): the same period key (ledger
+  month, budget year and version, forecast month …) in two files is an error naming both files;
+  identical lines within one file are a warning with their line numbers (real ledgers can hold
+  legitimate identical lines), and a period whose every line has an identical twin is a month
+  exported twice: an error. Both rules can be changed in `params/indata.yaml`.
+- datasets of values that do not add up (volumes, staff, indicators, population, investment
+  frames, action-plan measures): a key given twice, in one file or two, is always an error.
+- the placement register: two episodes of one person in the same care-form group that overlap
+  in time are an error naming both lines (ids and dates are never printed).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+RULES_FILE = "indata.yaml"
+ACROSS_CHOICES = ("vagra", "tillat")
+WITHIN_CHOICES = ("vagra", "varna", "tillat")
+MAX_REPORTED = 5
+
+# Additive datasets: the columns that say which period a line belongs to.
+PERIOD_KEYS: dict[str, tuple[str, ...]] = {
+    "huvudbok": ("period",),
+    "budget": ("ar", "version"),
+    "prognos": ("prognosmanad",),
+    "investeringar": ("period",),
+}
+# Datasets of values that are not added up: each key may occur once in all files together.
+UNIQUE_KEYS: dict[str, tuple[str, ...]] = {
+    "volymer": ("matt", "period", "grupp", "kon"),
+    "personal": ("matt", "period", "kon"),
+    "indikatorer": ("indikator", "ar", "kon"),
+    "befolkning": ("kommun", "ar", "aldersgrupp", "kon"),
+    "investeringsbudget": ("ar", "projekt", "prognosmanad"),
+    "atgardsplan": ("atgard", "omrade", "ar", "period"),
+}
+KEY_LABELS = {"ar": "år", "prognosmanad": "prognosmånad", "matt": "mått", "kon": "kön"}
+
+
+@dataclass(frozen=True)
+class DuplicateRules:
+    """`params/indata.yaml` → `dubbletter:`; the defaults apply when the file is missing."""
+
+    across_files: str = "vagra"
+    within_file: str = "varna"
+    per_dataset: Mapping[str, tuple[str, str]] = field(default_factory=dict)
+    source: str = "standardregler"
+
+    def for_dataset(self, name: str) -> tuple[str, str]:
+        return self.per_dataset.get(name, (self.across_files, self.within_file))
+
+
+def load_rules(params_dir: Path | None) -> DuplicateRules:
+    """Read the duplicate rules; a missing file gives the defaults (refuse across files, warn
+    within a file)."""
+    from uppfoljning.data.config import ParamsError, check_keys, read_yaml
+
+    if params_dir is None or not (Path(params_dir) / RULES_FILE).is_file():
+        return DuplicateRules()
+    path = Path(params_dir) / RULES_FILE
+    data = read_yaml(path) or {}
+    problems: list[str] = []
+    if not isinstance(data, dict):
+        raise ParamsError(path, ["filen ska innehålla nyckel: värde-par"])
+    check_keys(data, ["dubbletter"], problems)
+    spec = data.get("dubbletter") or {}
+    if not isinstance(spec, dict):
+        raise ParamsError(path, ["dubbletter: ska vara nyckel: värde-par"])
+    check_keys(spec, ["mellan_filer", "inom_fil", "per_datamangd"], problems, where="dubbletter")
+
+    def choice(item: dict, key: str, allowed: tuple[str, ...], default: str, where: str) -> str:
+        value = str(item.get(key, default))
+        if value not in allowed:
+            problems.append(f"{where}.{key}: {value!r} ska vara en av {', '.join(allowed)}")
+        return value
+
+    across = choice(spec, "mellan_filer", ACROSS_CHOICES, "vagra", "dubbletter")
+    within = choice(spec, "inom_fil", WITHIN_CHOICES, "varna", "dubbletter")
+    per: dict[str, tuple[str, str]] = {}
+    for name, item in (spec.get("per_datamangd") or {}).items():
+        where = f"dubbletter.per_datamangd.{name}"
+        if name not in PERIOD_KEYS:
+            problems.append(
+                f"{where}: gäller bara {', '.join(PERIOD_KEYS)} (andra datamängder får aldrig "
+                "ha dubbletter)"
+            )
+            continue
+        if not isinstance(item, dict):
+            problems.append(f"{where}: ska vara nyckel: värde-par")
+            continue
+        check_keys(item, ["mellan_filer", "inom_fil"], problems, where=where)
+        per[str(name)] = (
+            choice(item, "mellan_filer", ACROSS_CHOICES, across, where),
+            choice(item, "inom_fil", WITHIN_CHOICES, within, where),
+        )
+    if problems:
+        raise ParamsError(path, problems)
+    return DuplicateRules(across, within, per, source=f"params/{RULES_FILE}")
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _describe_key(columns: Sequence[str], values: Sequence[object]) -> str:
+    parts = []
+    for column, value in zip(columns, values, strict=True):
+        if value in ("", None):
+            continue
+        parts.append(f"{KEY_LABELS.get(column, column)} {value}")
+    return ", ".join(parts) or "samma nyckel"
+
+
+def _lines(values: Sequence[int]) -> str:
+    shown = ", ".join(str(v) for v in values[:MAX_REPORTED])
+    more = len(values) - MAX_REPORTED
+    return f"rad {shown}" + (f" (och {more} till)" if more > 0 else "")
+
+
+def _keyed(table: pa.Table, keys: Sequence[str]) -> pa.Table:
+    """Distinct key tuples of a table with the first line of each and the number of lines."""
+    return table.group_by(list(keys), use_threads=False).aggregate(
+        [("_rad", "min"), ("_rad", "count")]
+    )
+
+
+# --------------------------------------------------------------------------- datasets
+
+
+def check_dataset(
+    name: str,
+    files: Sequence[tuple[Path, pa.Table]],
+    rules: DuplicateRules,
+    problems: list[str],
+    warnings: list[str],
+) -> None:
+    """Collect the doubled-input problems of one dataset's validated files."""
+    files = [(path, table) for path, table in files if table.num_rows]
+    if name in UNIQUE_KEYS:
+        _check_unique(name, files, UNIQUE_KEYS[name], problems)
+    elif name in PERIOD_KEYS:
+        across, within = rules.for_dataset(name)
+        if across == "vagra":
+            _check_across(files, PERIOD_KEYS[name], problems, rules)
+        if within != "tillat":
+            for path, table in files:
+                _check_within(path, table, PERIOD_KEYS[name], within, problems, warnings)
+
+
+def _check_across(
+    files: Sequence[tuple[Path, pa.Table]],
+    keys: Sequence[str],
+    problems: list[str],
+    rules: DuplicateRules,
+) -> None:
+    """The same period key in two files: name both files, the key and the first lines."""
+    seen: dict[tuple, tuple[str, int]] = {}
+    for path, table in files:
+        distinct = _keyed(table, keys).to_pylist()
+        for item in distinct:
+            key = tuple(item[k] for k in keys)
+            line = int(item["_rad_min"])
+            if key in seen:
+                other, other_line = seen[key]
+                problems.append(
+                    f"{other} rad {other_line} och {path.name} rad {line}, kolumn "
+                    f"{keys[0]}: båda filerna innehåller {_describe_key(keys, key)}; samma "
+                    "uppgifter i två filer skulle räknas dubbelt. Ta bort den ena filen "
+                    f"(eller tillåt det med dubbletter.mellan_filer: tillat i params/{RULES_FILE})"
+                )
+            else:
+                seen[key] = (path.name, line)
+
+
+def _check_within(
+    path: Path,
+    table: pa.Table,
+    keys: Sequence[str],
+    within: str,
+    problems: list[str],
+    warnings: list[str],
+) -> None:
+    """Identical lines in one file; a period made up of identical pairs is a double export."""
+    columns = [c for c in table.column_names if not c.startswith("_")]
+    groups = table.group_by(columns, use_threads=False).aggregate([("_rad", "count")])
+    if groups.num_rows == table.num_rows:
+        return  # no line occurs twice: the common case, decided without listing lines
+    grouped = table.group_by(columns, use_threads=False).aggregate(
+        [("_rad", "list"), ("_rad", "count")]
+    )
+    doubled = grouped.filter(pc.greater(grouped.column("_rad_count"), 1))
+    duplicate_lines = sorted(
+        line for lines in doubled.column("_rad_list").to_pylist() for line in lines[1:]
+    )
+    per_period = _keyed(table, keys)
+    doubled_per_period = doubled.group_by(list(keys), use_threads=False).aggregate(
+        [("_rad_count", "sum")]
+    )
+    totals = {tuple(r[k] for k in keys): r["_rad_count"] for r in per_period.to_pylist()}
+    for item in doubled_per_period.to_pylist():
+        key = tuple(item[k] for k in keys)
+        if totals.get(key) == item["_rad_count_sum"] and item["_rad_count_sum"] >= 2:
+            lines = sorted(
+                line
+                for row in doubled.to_pylist()
+                if tuple(row[k] for k in keys) == key
+                for line in row["_rad_list"]
+            )
+            problems.append(
+                f"{path.name}, {_lines(lines)}, kolumn {keys[0]}: "
+                f"{_describe_key(keys, key)} finns två gånger i filen (varje rad har en "
+                "identisk kopia); perioden har exporterats två gånger. Ta bort den ena kopian"
+            )
+    text = (
+        f"{path.name}: {len(duplicate_lines)} rader är identiska med en tidigare rad "
+        f"({_lines(duplicate_lines)}); de räknas med var för sig"
+    )
+    if within == "vagra":
+        problems.append(
+            text.replace("; de räknas med var för sig", "")
+            + f" (identiska rader vägras enligt params/{RULES_FILE})"
+        )
+    else:
+        warnings.append(text)
+
+
+def _check_unique(
+    name: str, files: Sequence[tuple[Path, pa.Table]], keys: Sequence[str], problems: list[str]
+) -> None:
+    """A non-additive value given twice: name both places and the key."""
+    seen: dict[tuple, str] = {}
+    reported = 0
+    for path, table in files:
+        present = [k for k in keys if k in table.column_names]
+        data = table.select([*present, "_rad"]).to_pydict()
+        for index, line in enumerate(data["_rad"]):
+            key = tuple(data[k][index] for k in present)
+            where = f"{path.name} rad {line}"
+            if key in seen:
+                if reported < MAX_REPORTED * 2:
+                    problems.append(
+                        f"{seen[key]} och {where}, kolumn {present[0]}: "
+                        f"{_describe_key(present, key)} anges två gånger ({name} summeras "
+                        "inte, så det går inte att veta vilket värde som gäller)"
+                    )
+                reported += 1
+            else:
+                seen[key] = where
+    if reported > MAX_REPORTED * 2:
+        problems.append(f"{name}: ytterligare {reported - MAX_REPORTED * 2} dubbletter")
+
+
+# --------------------------------------------------------------------------- placements
+
+
+def check_placement_episodes(
+    files: Sequence[tuple[Path, pa.Table]],
+    care_groups: Mapping[str, str] | None,
+    problems: list[str],
+) -> None:
+    """Two episodes of one person in one care-form group may not overlap in time.
+
+    The end day is not a care day, so an episode ending on the day the next one starts does not
+    overlap. Without the care-form catalogue the care form itself is the group.
+    """
+    parts = []
+    for path, table in files:
+        if not table.num_rows:
+            continue
+        forms = pc.utf8_lower(pc.utf8_trim_whitespace(table.column("vardform"))).to_pylist()
+        groups = [care_groups.get(f, f) if care_groups else f for f in forms]
+        parts.append(
+            {
+                "person": table.column("person_id").to_pylist(),
+                "group": groups,
+                "start": table.column("startdatum").to_pylist(),
+                "end": table.column("slutdatum").to_pylist(),
+                "where": [f"{path.name} rad {line}" for line in table.column("_rad").to_pylist()],
+            }
+        )
+    if not parts:
+        return
+    people = [p for part in parts for p in part["person"]]
+    groups = [g for part in parts for g in part["group"]]
+    starts = np.array([s for part in parts for s in part["start"]], dtype="datetime64[D]")
+    ends = np.array(
+        [e if e else "9999-12-31" for part in parts for e in part["end"]], dtype="datetime64[D]"
+    )
+    where = [w for part in parts for w in part["where"]]
+    order = sorted(range(len(people)), key=lambda i: (people[i], groups[i], starts[i], ends[i]))
+    reported = 0
+    latest: tuple[object, object, int] | None = None  # (person, group, index of furthest end)
+    for i in order:
+        if latest and latest[0] == people[i] and latest[1] == groups[i]:
+            previous = latest[2]
+            if starts[i] < ends[previous]:
+                if reported < MAX_REPORTED * 2:
+                    problems.append(
+                        f"{where[previous]} och {where[i]}, kolumn startdatum: samma person har "
+                        f"två placeringar i vårdformsgruppen {groups[i]} som överlappar i tiden "
+                        "(en placering som listats två gånger ger dubbla vårddygn)"
+                    )
+                reported += 1
+            if ends[i] > ends[previous]:
+                latest = (people[i], groups[i], i)
+        else:
+            latest = (people[i], groups[i], i)
+    if reported > MAX_REPORTED * 2:
+        problems.append(f"placeringar: ytterligare {reported - MAX_REPORTED * 2} överlappningar")

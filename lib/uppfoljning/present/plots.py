@@ -1,0 +1,246 @@
+"""The one matplotlib style and the report's charts.
+
+Charts are built on `matplotlib.figure.Figure` (not pyplot), so a notebook shows each figure
+exactly once — when the cell returns it — and nothing leaks between cells. Axis numbers use the
+same Swedish formatting as the tables. Row labels are a controller's own names and can be long:
+they are wrapped (`wrap_label`) and a chart with one bar or heatmap row per label grows with
+the number of label lines, so no label is cut or overlaps its neighbour.
+"""
+
+from __future__ import annotations
+
+import io
+import textwrap
+
+import matplotlib as mpl
+import numpy as np
+import pandas as pd
+from matplotlib.colors import LinearSegmentedColormap
+from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter, MaxNLocator
+
+from uppfoljning.present.formatting import (
+    SWEDISH_MONTHS_SHORT,
+    UNIT_DIVISORS,
+    format_amount,
+    format_number,
+)
+
+PALETTE = ["#1f5f8b", "#e3a21a", "#2a9d8f", "#b3261e", "#6c757d", "#7b4f9d", "#8ab17d"]
+OVERSPEND = "#b3261e"
+UNDERSPEND = "#2a9d8f"
+
+STYLE = {
+    "figure.figsize": (8.0, 4.2),
+    "figure.dpi": 100,
+    "savefig.dpi": 100,
+    "font.size": 10,
+    "axes.titlesize": 12,
+    "axes.titleweight": "bold",
+    "axes.titlelocation": "left",
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "axes.grid": True,
+    "axes.grid.axis": "y",
+    "grid.color": "#dddddd",
+    "grid.linewidth": 0.8,
+    "axes.prop_cycle": mpl.cycler(color=PALETTE),
+    "legend.frameon": False,
+    "svg.hashsalt": "uppfoljning",  # stable ids if anyone saves SVG
+    "axes.formatter.use_locale": False,
+}
+
+
+def apply_style() -> None:
+    """Set the suite's style globally (also for a controller's own plots in JupyterLab).
+
+    Also teaches IPython to show our pyplot-free figures as PNG when a cell returns one.
+    """
+    mpl.rcParams.update(STYLE)
+    try:
+        from IPython import get_ipython
+    except ImportError:  # pragma: no cover - IPython comes with Jupyter
+        return
+    shell = get_ipython()
+    if shell is not None:
+        shell.display_formatter.formatters["image/png"].for_type(Figure, figure_png)
+
+
+def figure_png(fig: Figure) -> bytes:
+    """PNG bytes without a software/version stamp, so the same chart gives the same bytes."""
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", bbox_inches="tight", metadata={"Software": None})
+    return buffer.getvalue()
+
+
+LABEL_WIDTH = 42  # characters per line of a wrapped row label (about a third of a chart)
+
+
+def wrap_label(label: object, width: int = LABEL_WIDTH) -> str:
+    """A long row label on several lines at word boundaries (words are never split)."""
+    return textwrap.fill(str(label), width=width, break_long_words=False) or str(label)
+
+
+def _label_lines(labels: list[str]) -> int:
+    """Total text lines of wrapped labels, for sizing a chart with one row per label."""
+    return sum(label.count("\n") + 1 for label in labels)
+
+
+def mnkr_axis(decimals: int = 0) -> FuncFormatter:
+    return amount_axis("mnkr", decimals)
+
+
+def amount_axis(unit: str = "mnkr", decimals: int = 0) -> FuncFormatter:
+    """Axis ticks in kronor shown in `unit` with Swedish formatting."""
+    return FuncFormatter(lambda v, _pos: format_amount(v, unit, decimals))
+
+
+def panel_grid(count: int, panel_height: float, *, title: str = "") -> tuple[Figure, list]:
+    """Small multiples in two columns (one for a single panel), unused panels hidden, the
+    title left-aligned above them. Returns the figure and all axes, in reading order."""
+    apply_style()
+    ncols = 2 if count > 1 else 1
+    nrows = max((count + ncols - 1) // ncols, 1)
+    height = panel_height * nrows + (0.4 if title else 0)
+    fig = Figure(figsize=(STYLE["figure.figsize"][0], height))
+    axes = list(fig.subplots(nrows, ncols, squeeze=False).ravel())
+    for ax in axes[count:]:
+        ax.set_visible(False)
+    if title:
+        fig.suptitle(title, x=0.01, ha="left", fontweight="bold")
+    return fig, axes
+
+
+def _figure(height: float | None = None) -> tuple[Figure, object]:
+    apply_style()
+    fig = Figure(figsize=(STYLE["figure.figsize"][0], height or STYLE["figure.figsize"][1]))
+    ax = fig.add_subplot()
+    return fig, ax
+
+
+def deviation_bars(
+    table: pd.DataFrame, *, column: str = "avvikelse", title: str = "", unit: str = "mnkr"
+) -> Figure:
+    """Horizontal bars of deviation per row (red = overspend), largest at the top."""
+    data = table[[c for c in ("rad", column) if c in table]].dropna()
+    data = data.iloc[::-1]
+    labels = [wrap_label(r) for r in data["rad"]]
+    extra = _label_lines(labels) - len(labels)  # second and later lines of wrapped labels
+    fig, ax = _figure(height=0.35 * len(data) + 0.2 * extra + 1.2)
+    colors = [OVERSPEND if v < 0 else UNDERSPEND for v in data[column]]
+    ax.barh(range(len(data)), data[column], color=colors)
+    ax.set_yticks(range(len(data)), labels)
+    ax.set_ylim(-0.6, len(data) - 0.4)
+    ax.axvline(0, color="#333333", linewidth=0.8)
+    ax.margins(x=0.12)  # room for the value labels
+    ax.xaxis.set_major_formatter(amount_axis(unit, 0))
+    ax.xaxis.set_major_locator(MaxNLocator(6))
+    ax.grid(axis="x", color="#dddddd")
+    ax.grid(axis="y", visible=False)
+    ax.set_xlabel(f"{unit} (negativt = underskott)")
+    for y, v in enumerate(data[column]):
+        ax.annotate(
+            format_amount(v, unit, 1 if unit == "mnkr" else 0),
+            (v, y),
+            xytext=(4 if v >= 0 else -4, 0),
+            textcoords="offset points",
+            ha="left" if v >= 0 else "right",
+            va="center",
+            fontsize=8,
+        )
+    ax.set_title(title)
+    fig.tight_layout()
+    return fig
+
+
+def _month_ticks(ax, periods: list[str]) -> None:
+    """Every month ticked, every other one labelled, so small panels stay readable."""
+    ax.set_xticks(range(len(periods)))
+    ax.set_xticklabels(
+        [SWEDISH_MONTHS_SHORT[int(p[5:7]) - 1] if i % 2 == 0 else "" for i, p in enumerate(periods)]
+    )
+
+
+def cumulative_vs_budget(frame: pd.DataFrame, *, title: str = "", unit: str = "mnkr") -> Figure:
+    """Small multiples: cumulative outcome (line) against periodised budget (dashed) per row."""
+    rows = list(dict.fromkeys(frame["rad"]))
+    fig, axes = panel_grid(len(rows), 2.8, title=title)
+    for ax, rad in zip(axes, rows, strict=False):
+        part = frame[frame["rad"] == rad].sort_values("period")
+        periods = list(part["period"])
+        x = range(len(periods))
+        ax.plot(x, part["budget_ack"], linestyle="--", color=PALETTE[4], label="Budget")
+        ax.plot(x, part["utfall_ack"], color=PALETTE[0], linewidth=2, label="Utfall")
+        _month_ticks(ax, periods)
+        ax.yaxis.set_major_formatter(amount_axis(unit, 0))
+        ax.set_ylabel(f"{unit}, ackumulerat", fontsize=8)
+        ax.set_title(wrap_label(rad, 48), fontsize=9)
+    axes[0].legend(loc="upper left")
+    fig.tight_layout()
+    return fig
+
+
+def rolling_lines(
+    frame: pd.DataFrame, *, value: str = "r12", title: str = "", unit: str = "mnkr"
+) -> Figure:
+    """One line per row of a rolling 12-month series."""
+    fig, ax = _figure()
+    periods = sorted(frame["period"].unique())
+    for rad, part in frame.groupby("rad", sort=False):
+        part = part.set_index("period").reindex(periods)
+        ax.plot(range(len(periods)), part[value], label=wrap_label(rad, 28), linewidth=1.8)
+    # A label every few months keeps two or more years readable.
+    step = max(1, (len(periods) + 11) // 12)
+    ticks = [i for i in range(len(periods)) if (len(periods) - 1 - i) % step == 0]
+    ax.set_xticks(ticks)
+    ax.set_xticklabels(
+        [f"{SWEDISH_MONTHS_SHORT[int(periods[i][5:7]) - 1]}\n{periods[i][:4]}" for i in ticks],
+        fontsize=8,
+    )
+    ax.yaxis.set_major_formatter(amount_axis(unit, 0))
+    ax.set_ylabel(f"{unit}, rullande 12 månader")
+    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.0, 1.0))
+    ax.set_title(title)
+    fig.tight_layout()
+    return fig
+
+
+def deviation_heatmap(matrix: pd.DataFrame, *, unit: str = "mnkr", title: str = "") -> Figure:
+    """Rows × months of budget − outcome: red where a month overspent, green where it saved."""
+    import seaborn as sns
+
+    apply_style()
+    labels = [wrap_label(r) for r in matrix.index]
+    extra = _label_lines(labels) - len(labels)
+    fig = Figure(figsize=(8.0, 0.38 * len(matrix) + 0.2 * extra + 1.6))
+    ax = fig.add_subplot()
+    scale = UNIT_DIVISORS[unit]
+    values = matrix / scale
+    limit = float(np.nanmax(np.abs(values.to_numpy()))) if values.size else 1.0
+    cmap = LinearSegmentedColormap.from_list("avvikelse", [OVERSPEND, "#ffffff", UNDERSPEND])
+    annotations = values.map(
+        lambda v: format_number(v, 1) if unit == "mnkr" else format_number(v, 0)
+    )
+    sns.heatmap(
+        values,
+        ax=ax,
+        cmap=cmap,
+        vmin=-limit,
+        vmax=limit,
+        center=0,
+        annot=annotations.to_numpy(),
+        fmt="",
+        annot_kws={"fontsize": 7},
+        yticklabels=labels,
+        linewidths=0.5,
+        linecolor="#ffffff",
+        cbar_kws={"label": f"{unit} (negativt = underskott)", "format": amount_axis("kr", 0)},
+    )
+    ax.set_xticklabels([SWEDISH_MONTHS_SHORT[int(p[5:7]) - 1] for p in matrix.columns], rotation=0)
+    ax.tick_params(axis="y", rotation=0)
+    ax.set_xlabel("")
+    ax.set_ylabel("")
+    ax.grid(False)
+    ax.set_title(title)
+    fig.tight_layout()
+    return fig

@@ -1,0 +1,168 @@
+"""What a notebook opens first: the period's parameters, data and output directory.
+
+`open_period` works the same under papermill (the runner passes every argument) and in
+JupyterLab (empty arguments mean: this project's params/, data/processed/, no export), so a
+notebook runs top to bottom with its defaults.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+
+import pandas as pd
+from pandas.io.formats.style import Styler
+
+from uppfoljning.data.config import (
+    PeriodParams,
+    ReportStructure,
+    latest_period,
+    load_period_params,
+    load_structure,
+    project_root,
+)
+from uppfoljning.data.ingest import is_demo
+from uppfoljning.present.formatting import period_label
+from uppfoljning.present.safety import (
+    Markdown,  # sanitised: report text never carries raw HTML (notebooks use it)
+)
+from uppfoljning.present.tables import styled, write_csv
+
+DEMO_BANNER = (
+    "> **Demodata.** Rapporten bygger på genererade demodata, kalibrerade mot den publicerade "
+    "delårsrapporten augusti 2024. Siffrorna är inte verkliga bokföringsuppgifter."
+)
+
+
+@dataclass
+class ReportContext:
+    """Parameters, data location and output of one notebook run."""
+
+    params: PeriodParams
+    structure: ReportStructure
+    data_dir: Path
+    output_dir: Path | None
+    demo: bool
+    published: list[str] = field(default_factory=list)
+
+    @property
+    def period(self) -> str:
+        return self.params.period
+
+    @property
+    def raw_dir(self) -> Path:
+        """The raw exports beside the processed data (the Kolada cache lives in raw/kolada/)."""
+        return self.data_dir.parent / "raw"
+
+    @property
+    def period_label(self) -> str:
+        return period_label(self.params.period)
+
+    def publish(
+        self,
+        table_id: str,
+        frame: pd.DataFrame,
+        *,
+        headers: dict[str, str] | None = None,
+        unit: str = "mnkr",
+        formats: dict | None = None,
+        caption: str | None = None,
+        deviation_columns: tuple[str, ...] = ("avvikelse",),
+    ) -> Styler:
+        """Export `tables/<table_id>.csv` (when running for a report) and return the display."""
+        if not re.fullmatch(r"[a-z0-9_]+", table_id):
+            raise ValueError(f"tabell-id {table_id!r}: använd a-z, 0-9 och _")
+        if self.output_dir is not None:
+            write_csv(frame, self.output_dir / "tables" / f"{table_id}.csv")
+        self.published.append(table_id)
+        return styled(
+            frame,
+            table_id=table_id,
+            headers=headers,
+            unit=unit,
+            formats=formats,
+            caption=caption,
+            deviation_columns=deviation_columns,
+        )
+
+    def headline(self, key: str, label: str, text: str, *, section: str, order: int = 0) -> None:
+        """A headline figure for index.html (text already formatted in Swedish)."""
+        if self.output_dir is None:
+            return
+        target = self.output_dir / "headlines" / f"{key}.json"
+        target.parent.mkdir(parents=True, exist_ok=True)
+        payload = {"key": key, "label": label, "text": text, "section": section, "order": order}
+        target.write_text(json.dumps(payload, ensure_ascii=False, indent=1), encoding="utf-8")
+
+    def demo_notice(self) -> Markdown:
+        """A visible banner when the data are demo data (empty otherwise)."""
+        return Markdown(DEMO_BANNER if self.demo else "")
+
+    @cached_property
+    def comments(self) -> dict[str, str]:
+        """The controllers' own comments for the period, by heading (`## Rubrik`)."""
+        if self.params.comments_file is None:
+            return {}
+        return parse_comments(self.params.comments_file.read_text(encoding="utf-8"))
+
+    def comment(self, heading: str) -> Markdown:
+        """The controllers' comment under `heading`, or a note that there is none."""
+        text = self.comments.get(heading.strip().lower())
+        if not text:
+            return Markdown(f"*Ingen kommentar under rubriken ”{heading}” för perioden.*")
+        return Markdown(text)
+
+
+def show(items: list) -> None:
+    """Display a section's items in order (Markdown, tables, figures); nothing for an empty list."""
+    from IPython.display import display
+
+    for item in items:
+        display(item)
+
+
+def parse_comments(text: str) -> dict[str, str]:
+    """Split a Markdown file into {heading (lower case): body} on `## ` headings."""
+    out: dict[str, str] = {}
+    current: str | None = None
+    lines: list[str] = []
+    for line in text.splitlines():
+        if line.startswith("## "):
+            if current is not None:
+                out[current] = "\n".join(lines).strip()
+            current, lines = line[3:].strip().lower(), []
+        elif current is not None:
+            lines.append(line)
+    if current is not None:
+        out[current] = "\n".join(lines).strip()
+    return out
+
+
+def open_period(
+    period: str = "",
+    *,
+    params_file: str | os.PathLike = "",
+    data_dir: str | os.PathLike = "",
+    output_dir: str | os.PathLike = "",
+) -> ReportContext:
+    """Open a reporting period; empty arguments fall back to this project's defaults."""
+    root = None
+    if not params_file or not data_dir:
+        root = project_root()
+    params_dir = root / "params" if root else Path(params_file).parent
+    period = period or latest_period(params_dir)
+    params_path = Path(params_file) if params_file else params_dir / f"{period}.yaml"
+    params = load_period_params(params_path, period=period)
+    structure = load_structure(params.structure_file)
+    data = Path(data_dir) if data_dir else root / "data" / "processed"  # type: ignore[operator]
+    return ReportContext(
+        params=params,
+        structure=structure,
+        data_dir=data,
+        output_dir=Path(output_dir) if output_dir else None,
+        demo=is_demo(data),
+    )

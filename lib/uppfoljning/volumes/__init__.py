@@ -1,0 +1,1 @@
+"""Volumes, staff and committee indicators: the measure catalogue and the volume report."""
