@@ -14,7 +14,9 @@ import pytest
 
 from uppfoljning.data.config import UNCLASSIFIED_ID, load_code_map, load_structure
 from uppfoljning.data.ingest import find_raw_files, ingest
-from uppfoljning.demo.economy import ALL_ROWS, solve_targets, write_demo_data
+from uppfoljning.demo.economy import write_demo_data
+from uppfoljning.demo.economy_spec import ALL_ROWS
+from uppfoljning.demo.economy_targets import solve_targets
 from uppfoljning.demo.history import (
     CODE_MAP,
     FORECAST_2023_ERRORS,

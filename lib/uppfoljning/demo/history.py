@@ -1,12 +1,13 @@
 """Deterministic demo history: the earlier years a year-end report and its comparisons need.
 
-`demo.write_demo_data` covers 2023-01..2024-08 as calibrated to the August 2024 report. A
-year-end report for 2023 (`uppfoljning run 2023-12`) also needs the 2023 budget, the
+`demo.economy.write_demo_data` covers 2023-01..2024-08 as calibrated to the August 2024
+report. A year-end report for 2023 (`uppfoljning run 2023-12`) also needs the 2023 budget, the
 controllers' 2023 forecasts (forecast accuracy), an earlier ledger year for seasonal forecast
 profiles, the plan years after the budget year, and the action plan. This module writes them,
-built on the same exact row amounts (`demo.solve_targets`) and the same key, month-profile and
-booking-line machinery, each file from its own random stream, so nothing in `demo.py`'s files
-changes and every file is byte-identical from run to run.
+built on the same exact row amounts (`demo.economy_targets.solve_targets`) and the same key,
+month-profile and booking-line machinery (`demo.bookings`), each file from its own random
+stream, so nothing in `demo.economy`'s files changes and every file is byte-identical from run
+to run.
 
 - `huvudbok_2022.csv`: 2022 in the OLD organisation's codes (`CODE_MAP`, mirrored by
   `params/kodomlaggning.yaml`); each row is its 2023 outcome ÷ (1 + `GROWTH_2022_TO_2023`).
@@ -32,28 +33,27 @@ from pathlib import Path
 import numpy as np
 from openpyxl import Workbook
 
-from uppfoljning.demo.economy import (
-    ALL_ROWS,
-    OWN_UNIT_FORECAST_ANSVAR,
-    OWN_UNITS,
-    PREVIOUS_YEAR,
-    ROW_SPECS,
-    YEAR,
-    DemoTargets,
+from uppfoljning.demo.bookings import (
     _allocate,
     _forecast_split_own,
     _format_sv,
     _ledger_lines,
     _Part,
     _rng,
-    _save_workbook,
     _seasonal_rows,
     _write_ledger,
     _year_parts,
-    load_published,
-    solve_targets,
-    write_budget_book,
 )
+from uppfoljning.demo.economy_spec import (
+    ALL_ROWS,
+    OWN_UNIT_FORECAST_ANSVAR,
+    OWN_UNITS,
+    PREVIOUS_YEAR,
+    ROW_SPECS,
+    YEAR,
+)
+from uppfoljning.demo.economy_targets import DemoTargets, load_published, solve_targets
+from uppfoljning.demo.workbook import _save_workbook, write_budget_book
 
 __all__ = [
     "CODE_MAP",
