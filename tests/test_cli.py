@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 
-from uppfoljning.peers import kolada, r9
+from uppfoljning.peers import kolada, sources
 from uppfoljning.run import cli
 
 
@@ -18,7 +18,7 @@ def test_kolada_refresh_asks_for_the_reports_requests(tmp_path, monkeypatch, cap
             Path(cache_dir), 11, 1234, datetime(2026, 1, 2, tzinfo=UTC), True
         )
 
-    monkeypatch.setattr(r9, "refresh_kolada", fake_refresh)
+    monkeypatch.setattr(sources, "refresh_kolada", fake_refresh)
     assert cli.main(["kolada", "refresh", "--data", str(tmp_path), "--period", "2024-08"]) == 0
     assert calls == [(tmp_path / "raw" / "kolada", list(range(2015, 2024)))]
     out = capsys.readouterr().out
@@ -46,7 +46,7 @@ def test_kolada_refresh_failure_is_a_message_not_a_traceback(tmp_path, monkeypat
     def failing_refresh(*args, **kwargs):
         raise kolada.KoladaError("Kolada-förfrågan 'kpi/N33022' misslyckades efter 6 försök")
 
-    monkeypatch.setattr(r9, "refresh_kolada", failing_refresh)
+    monkeypatch.setattr(sources, "refresh_kolada", failing_refresh)
     assert cli.main(["kolada", "refresh", "--data", str(tmp_path)]) == 1
     err = capsys.readouterr().err
     assert err.startswith("Fel: Kolada-förfrågan") and "Traceback" not in err

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from uppfoljning.peers import kolada
+from uppfoljning.peers import kolada, kolada_cache
 
 FIXTURES = Path(__file__).parent / "fixtures" / "kolada"
 BASE = kolada.BASE_URL
@@ -212,11 +212,11 @@ def test_cache_round_trip_and_offline_mode(tmp_path: Path) -> None:
     online = client(tmp_path, paged_transport())
     fetched = online.data(["N33022"], ["0181", "0380", "0580", "G96092"], [2023])
     cache_dir = tmp_path / "kolada"
-    body = kolada.read_cache_entry(cache_dir, key(DATA_PATH))
+    body = kolada_cache.read_cache_entry(cache_dir, key(DATA_PATH))
     assert body == fixture("data_N33022_page1.json")  # stored byte for byte as received
-    entries = kolada.cache_entries(cache_dir)
+    entries = kolada_cache.cache_entries(cache_dir)
     assert sorted(entries["request"]) == sorted([key(DATA_PATH), key(DATA_PATH, page="2")])
-    meta_file = cache_dir / entries["file"].iloc[0].replace(".json", kolada.META_SUFFIX)
+    meta_file = cache_dir / entries["file"].iloc[0].replace(".json", kolada_cache.META_SUFFIX)
     meta = json.loads(meta_file.read_text(encoding="utf-8"))
     assert meta["fetched_at"] == "2024-09-01T07:30:00+00:00" and meta["url"].startswith(BASE)
 
@@ -270,26 +270,28 @@ def test_municipality_group_members(tmp_path: Path) -> None:
 
 def test_cache_date_is_the_oldest_fetch(tmp_path: Path) -> None:
     cache_dir = tmp_path / "kolada"
-    assert kolada.cache_fetched_at(cache_dir) is None
-    assert kolada.cache_note(cache_dir) == "Kolada-data saknas i cachen."
-    kolada.write_cache_entry(cache_dir, "kpi/N1", f"{BASE}kpi/N1", b"{}", FETCHED)
+    assert kolada_cache.cache_fetched_at(cache_dir) is None
+    assert kolada_cache.cache_note(cache_dir) == "Kolada-data saknas i cachen."
+    kolada_cache.write_cache_entry(cache_dir, "kpi/N1", f"{BASE}kpi/N1", b"{}", FETCHED)
     older = datetime(2024, 3, 5, 12, 0, tzinfo=UTC)
-    kolada.write_cache_entry(cache_dir, "kpi/N2", f"{BASE}kpi/N2", b"{}", older)
-    assert kolada.cache_fetched_at(cache_dir) == older
-    assert kolada.cache_note(cache_dir) == "Kolada-data hämtad 2024-03-05."
-    (cache_dir / kolada.DEMO_MARKER).write_text("", encoding="utf-8")
-    assert kolada.is_demo_cache(cache_dir)
-    assert "demodata" in kolada.cache_note(cache_dir)
-    (cache_dir / kolada.DEMO_MARKER).write_text("\nDemo: påhittat.\nmer text\n", "utf-8")
-    assert kolada.cache_note(cache_dir) == "Kolada-data hämtad 2024-03-05. Demo: påhittat."
+    kolada_cache.write_cache_entry(cache_dir, "kpi/N2", f"{BASE}kpi/N2", b"{}", older)
+    assert kolada_cache.cache_fetched_at(cache_dir) == older
+    assert kolada_cache.cache_note(cache_dir) == "Kolada-data hämtad 2024-03-05."
+    (cache_dir / kolada_cache.DEMO_MARKER).write_text("", encoding="utf-8")
+    assert kolada_cache.is_demo_cache(cache_dir)
+    assert "demodata" in kolada_cache.cache_note(cache_dir)
+    (cache_dir / kolada_cache.DEMO_MARKER).write_text("\nDemo: påhittat.\nmer text\n", "utf-8")
+    assert kolada_cache.cache_note(cache_dir) == "Kolada-data hämtad 2024-03-05. Demo: påhittat."
 
 
 def test_cache_file_names_are_readable_and_safe() -> None:
     long_key = "data/kpi/" + ",".join(f"N{i:05d}" for i in range(25)) + "/year/2023?per_page=5000"
-    name = kolada.cache_file_name(long_key)
+    name = kolada_cache.cache_file_name(long_key)
     assert name.startswith("data_kpi_N00000..N00024_n25_year_2023_per_page=5000-")
     assert len(name) < 150 and "/" not in name and "?" not in name
-    assert kolada.cache_file_name(long_key) != kolada.cache_file_name(long_key.replace("3?", "2?"))
+    assert kolada_cache.cache_file_name(long_key) != kolada_cache.cache_file_name(
+        long_key.replace("3?", "2?")
+    )
 
 
 # --------------------------------------------------------------------------- refresh
@@ -308,8 +310,8 @@ def refresh_transport() -> FakeTransport:
 
 def test_refresh_fills_cache_and_replaces_demo(tmp_path: Path) -> None:
     cache_dir = tmp_path / "kolada"
-    kolada.write_cache_entry(cache_dir, "kpi/N00001", f"{BASE}kpi/N00001", b"{}", FETCHED)
-    (cache_dir / kolada.DEMO_MARKER).write_text("demo", encoding="utf-8")
+    kolada_cache.write_cache_entry(cache_dir, "kpi/N00001", f"{BASE}kpi/N00001", b"{}", FETCHED)
+    (cache_dir / kolada_cache.DEMO_MARKER).write_text("demo", encoding="utf-8")
     result = kolada.refresh(
         cache_dir,
         ["N33022"],
@@ -322,8 +324,8 @@ def test_refresh_fills_cache_and_replaces_demo(tmp_path: Path) -> None:
     )
     assert result.replaced_demo and result.requests == 4 and result.rows == 4
     assert result.fetched_at == FETCHED
-    assert not kolada.is_demo_cache(cache_dir)
-    assert "kpi/N00001" not in set(kolada.cache_entries(cache_dir)["request"])
+    assert not kolada_cache.is_demo_cache(cache_dir)
+    assert "kpi/N00001" not in set(kolada_cache.cache_entries(cache_dir)["request"])
     assert sorted(p.name for p in tmp_path.iterdir()) == ["kolada"]  # staging removed
     offline = kolada.KoladaClient(cache_dir)
     assert len(offline.data(["N33022"], ["0181", "0380", "0580", "G96092"], [2023])) == 4
@@ -332,7 +334,7 @@ def test_refresh_fills_cache_and_replaces_demo(tmp_path: Path) -> None:
 
 def test_failed_refresh_leaves_cache_untouched(tmp_path: Path) -> None:
     cache_dir = tmp_path / "kolada"
-    kolada.write_cache_entry(cache_dir, "kpi/N00001", f"{BASE}kpi/N00001", b"{}", FETCHED)
+    kolada_cache.write_cache_entry(cache_dir, "kpi/N00001", f"{BASE}kpi/N00001", b"{}", FETCHED)
     before = sorted(p.name for p in cache_dir.iterdir())
     transport = refresh_transport()
     transport.routes[key(DATA_PATH, page="2")] = [(404, {}, b"")]

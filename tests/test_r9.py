@@ -15,9 +15,9 @@ import yaml
 
 from uppfoljning.demo import kolada as kolada_demo
 from uppfoljning.demo import published_text
-from uppfoljning.peers import kolada, r9
+from uppfoljning.peers import catalogue, checks, kolada, kolada_cache, r9, sources
 
-CONFIG_PATH = Path(__file__).resolve().parents[1] / "params" / r9.CONFIG_FILE
+CONFIG_PATH = Path(__file__).resolve().parents[1] / "params" / catalogue.CONFIG_FILE
 FIXTURES = Path(__file__).parent / "fixtures" / "kolada"
 MEMBERS = ["0181", "0380", "0484", "0580", "0581", "0680", "1880", "1980", "2180"]
 COST = dict(
@@ -34,8 +34,8 @@ POPULATION = dict(
 
 
 @pytest.fixture(scope="module")
-def config() -> r9.R9Config:
-    return r9.load_config(CONFIG_PATH)
+def config() -> catalogue.R9Config:
+    return catalogue.load_config(CONFIG_PATH)
 
 
 def record(
@@ -72,16 +72,16 @@ def data() -> pd.DataFrame:
 # --------------------------------------------------------------------------- configuration
 
 
-def test_config_defaults(config: r9.R9Config) -> None:
-    assert config.municipality == r9.Municipality("0580", "Linköping")
+def test_config_defaults(config: catalogue.R9Config) -> None:
+    assert config.municipality == catalogue.Municipality("0580", "Linköping")
     assert config.group.kolada_id == "G96092" and config.group.name == "Resultatnätverket R9"
     assert [m.code for m in config.group.members] == MEMBERS
     assert config.group.mean_includes_own is True
     assert [k.id for k in config.kpis if k.goal] == ["N35001", "N33022", "N33009"]
     assert config.goal_text("N33022") == "Samma eller lägre än R9-snitt"
     assert config.kpi("N33022").population == "0-20" and config.kpi("N33009").population == "totalt"
-    assert config.decomposition == r9.Decomposition("N33022", "N33818")
-    request = r9.kolada_request(config, [2023, 2022, 2023])
+    assert config.decomposition == catalogue.Decomposition("N33022", "N33818")
+    request = sources.kolada_request(config, [2023, 2022, 2023])
     assert request["years"] == [2022, 2023] and request["groups"] == ["G96092"]
     assert request["municipalities"][-1] == "G96092"
     assert {"N01951", "N33900"} <= set(request["kpis"])
@@ -92,8 +92,8 @@ def test_config_lists_every_unknown_key() -> None:
     raw["extra"] = 1
     raw["grupper"]["r9"]["medlemar"] = []
     raw["nyckeltal"][1]["enhett"] = "kr"
-    with pytest.raises(r9.ConfigError) as err:
-        r9.parse_config(raw, source="test.yaml")
+    with pytest.raises(catalogue.ConfigError) as err:
+        catalogue.parse_config(raw, source="test.yaml")
     first = err.value.problems[0]
     assert first.startswith("okända nycklar")
     for path in ("extra", "grupper.r9.medlemar", "nyckeltal[1].enhett"):
@@ -108,8 +108,8 @@ def test_config_collects_other_problems() -> None:
     raw["nyckeltal"][0]["mal"] = "lagst"
     raw["nyckeltal"][1]["befolkning"] = "0-17"
     raw["nyckeltal"].append(dict(raw["nyckeltal"][2]))
-    with pytest.raises(r9.ConfigError) as err:
-        r9.parse_config(raw)
+    with pytest.raises(catalogue.ConfigError) as err:
+        catalogue.parse_config(raw)
     text = "\n".join(err.value.problems)
     for fragment in (
         "kommun.kod",
@@ -121,10 +121,10 @@ def test_config_collects_other_problems() -> None:
         assert fragment in text
 
 
-def test_report_years(config: r9.R9Config) -> None:
-    assert r9.report_years(config, "2024-08") == list(range(2015, 2024))
+def test_report_years(config: catalogue.R9Config) -> None:
+    assert catalogue.report_years(config, "2024-08") == list(range(2015, 2024))
     with pytest.raises(ValueError):
-        r9.report_years(config, "2024-13")
+        catalogue.report_years(config, "2024-13")
 
 
 # --------------------------------------------------------------------------- analyses
@@ -233,13 +233,13 @@ def test_r9_jamforelse_table(config, data) -> None:
 
 
 def test_notes(config, data) -> None:
-    notes = r9.missing_notes(data, config, [2023])
+    notes = checks.missing_notes(data, config, [2023])
     abuse = next(n for n in notes if "(N35001)" in n)
     assert "Södertälje (0181; uppgift saknas)" in abuse  # Kolada's status, in Swedish
     group = kolada.MunicipalityGroup(
         "G96092", "Resultatnätverket R9", tuple((c, "") for c in MEMBERS[1:])
     )
-    assert r9.membership_differences(config, group) == [
+    assert checks.membership_differences(config, group) == [
         "params/jamforelsegrupper.yaml räknar 0181 till gruppen, men inte Kolada (G96092)."
     ]
     meta = pd.DataFrame(
@@ -248,7 +248,7 @@ def test_notes(config, data) -> None:
             "title": ["Kostnad familje- och HVB barn och unga, kr/inv 0-20 år", "Något helt annat"],
         }
     )
-    assert r9.title_mismatches(config, meta) == [
+    assert checks.title_mismatches(config, meta) == [
         "N33009: Koladas titel är nu ”Något helt annat”, params/jamforelsegrupper.yaml anger "
         "”Kostnad öppna insatser barn och unga, kr/inv”; kontrollera att nyckeltalet fortfarande "
         "mäter samma sak."
@@ -257,7 +257,7 @@ def test_notes(config, data) -> None:
         config,
         kpis=tuple(dataclasses.replace(k, kolada_title=None) for k in config.kpis),
     )
-    assert r9.title_mismatches(unrecorded, meta) == [
+    assert checks.title_mismatches(unrecorded, meta) == [
         "N33022: rapporten kallar nyckeltalet ”Kostnad familjehem och HVB barn och unga kr/inv "
         "0-20 år”, Kolada ”Kostnad familje- och HVB barn och unga, kr/inv 0-20 år” (ingen "
         "kolada_titel i params/jamforelsegrupper.yaml).",
@@ -296,12 +296,12 @@ def test_catalogue_ids_match_koladas_recorded_titles(config) -> None:
     assert body["count"] == len(body["values"])
     assert all(set(row) == V3_KPI_FIELDS for row in body["values"])
     meta = recorded_metadata()
-    assert set(meta["id"]) == set(r9.kolada_request(config, [2023])["kpis"])  # every KPI used
+    assert set(meta["id"]) == set(sources.kolada_request(config, [2023])["kpis"])  # every KPI used
     titles = dict(zip(meta["id"], meta["title"], strict=True))
     for k in config.kpis:
         assert k.kolada_title == titles[k.id], k.id
-    assert r9.title_mismatches(config, meta) == []
-    assert r9.role_conflicts(config, meta) == []
+    assert checks.title_mismatches(config, meta) == []
+    assert checks.role_conflicts(config, meta) == []
     # The ids of issue 10: N33816 HVB, N33817 family homes, N33818 both (the total).
     assert config.kpi("N33818").role == "placerade_hvb_eller_familjehem"
     assert config.kpi("N33816").role == "placerade_hvb" and config.kpi("N33816").part_of == "N33818"
@@ -311,14 +311,14 @@ def test_catalogue_ids_match_koladas_recorded_titles(config) -> None:
 
 
 def test_roles_are_checked_against_the_titles() -> None:
-    total = r9.ROLES["placerade_hvb_eller_familjehem"]
-    hvb = r9.ROLES["placerade_hvb"]
+    total = catalogue.ROLES["placerade_hvb_eller_familjehem"]
+    hvb = catalogue.ROLES["placerade_hvb"]
     only_hvb = "Barn och unga 0-20 år som har varit placerade på HVB någon gång under året"
     both = "Barn och unga 0-20 år som har varit placerade på HVB eller familjehem under året"
     assert total.conflict(both) is None and hvb.conflict(only_hvb) is None
     assert total.conflict(only_hvb) == "titeln nämner inte familjehem"
     assert hvb.conflict(both) == "titeln nämner familjehem, vilket rollen utesluter"
-    cost = r9.ROLES["kostnad_familjehem_och_hvb"]
+    cost = catalogue.ROLES["kostnad_familjehem_och_hvb"]
     assert cost.conflict("Kostnad familje- och HVB barn och unga, kr/inv 0-20 år") is None
     assert cost.conflict("Kostnad öppna insatser barn och unga, kr/inv") == (
         "titeln nämner inte familjehem eller HVB eller 0–20 år"
@@ -336,7 +336,7 @@ def test_decomposition_refused_when_koladas_titles_contradict_the_roles(config, 
     assert "placerade på HVB någon gång under året" in text
     assert "använder nyckeltalet som placerade barn och unga 0–20 år i HVB eller familjehem" in text
     assert "titeln nämner inte familjehem" in text
-    assert {c.kpi for c in r9.role_conflicts(config, swapped)} == {"N33816", "N33818"}
+    assert {c.kpi for c in checks.role_conflicts(config, swapped)} == {"N33816", "N33818"}
     # With Kolada's real titles the same data are decomposed.
     assert len(r9.placement_decomposition(data, config, recorded_metadata())) == 1
 
@@ -351,8 +351,8 @@ def test_the_old_swapped_catalogue_is_refused(config, data) -> None:
             item["del_av"] = ids[item["del_av"]]
         item.pop("kolada_titel", None)
     raw["nedbrytning"]["placerade"] = "N33816"
-    old = r9.parse_config(raw)
-    assert old.decomposition == r9.Decomposition("N33022", "N33816")
+    old = catalogue.parse_config(raw)
+    assert old.decomposition == catalogue.Decomposition("N33022", "N33816")
     swapped_data = data.assign(kpi=data["kpi"].replace({"N33818": "N33816"}))
     with pytest.raises(r9.DecompositionRefusedError) as err:
         r9.placement_decomposition(swapped_data, old, recorded_metadata())
@@ -363,8 +363,8 @@ def test_decomposition_inputs_need_their_roles() -> None:
     raw = yaml.safe_load(CONFIG_PATH.read_text(encoding="utf-8"))
     raw["nedbrytning"]["placerade"] = "N33816"
     raw["nyckeltal"][0]["roll"] = "okand"
-    with pytest.raises(r9.ConfigError) as err:
-        r9.parse_config(raw)
+    with pytest.raises(catalogue.ConfigError) as err:
+        catalogue.parse_config(raw)
     text = "\n".join(err.value.problems)
     assert "nyckeltal[0].roll: ska vara en av" in text
     assert (
@@ -384,12 +384,12 @@ def published() -> list[dict[str, str]]:
 
 def test_demo_cache_reproduces_the_published_r9_figures(tmp_path: Path, config) -> None:
     cache_dir = kolada_demo.write_demo_kolada_cache(tmp_path / "kolada", config)
-    years = r9.report_years(config, "2024-08")
-    bundle = r9.load_kolada(config, years, cache_dir)  # offline: every request is in the cache
+    years = catalogue.report_years(config, "2024-08")
+    bundle = sources.load_kolada(config, years, cache_dir)  # offline: every request is in the cache
     assert bundle.demo and "demodata" in bundle.note
     assert bundle.fetched_at == kolada_demo.DEMO_FETCHED_AT
-    assert r9.membership_differences(config, bundle.group) == []
-    assert r9.title_mismatches(config, bundle.kpi_metadata) == []
+    assert checks.membership_differences(config, bundle.group) == []
+    assert checks.title_mismatches(config, bundle.kpi_metadata) == []
 
     table = r9.r9_jamforelse(bundle.data, config)
     values = table.set_index(["kpi", "ar", "kommun"])["varde"]
@@ -413,19 +413,19 @@ def test_demo_cache_reproduces_the_published_r9_figures(tmp_path: Path, config) 
 
 def test_demo_refuses_to_overwrite_real_data(tmp_path: Path, config) -> None:
     cache_dir = tmp_path / "kolada"
-    kolada.write_cache_entry(cache_dir, "kpi/N33022", "x", b"{}", kolada_demo.DEMO_FETCHED_AT)
+    kolada_cache.write_cache_entry(cache_dir, "kpi/N33022", "x", b"{}", kolada_demo.DEMO_FETCHED_AT)
     with pytest.raises(FileExistsError):
         kolada_demo.write_demo_kolada_cache(cache_dir, config)
     kolada_demo.write_demo_kolada_cache(cache_dir, config, force=True)
-    assert kolada.is_demo_cache(cache_dir)
+    assert kolada_cache.is_demo_cache(cache_dir)
 
 
 def test_demo_group_value_is_koladas_own_with_members_missing(tmp_path: Path, config) -> None:
     """G96092 is written from the demo's targets, not by averaging the members' values, and
     counts only the members Kolada has a value for, as Kolada's `count` does."""
     cache_dir = kolada_demo.write_demo_kolada_cache(tmp_path / "kolada", config)
-    years = r9.report_years(config, "2024-08")
-    bundle = r9.load_kolada(config, years, cache_dir)
+    years = catalogue.report_years(config, "2024-08")
+    bundle = sources.load_kolada(config, years, cache_dir)
     data = bundle.data.set_index(["kpi", "municipality", "year", "gender"])
     means = r9.peer_means(bundle.data, config).set_index(["kpi", "year"])
     assert kolada_demo.MISSING

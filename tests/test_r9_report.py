@@ -16,8 +16,8 @@ from IPython.display import Markdown
 from matplotlib.figure import Figure
 
 from uppfoljning.demo import kolada as kolada_demo
+from uppfoljning.peers import catalogue, r9, sources
 from uppfoljning.peers import plots as r9_plots
-from uppfoljning.peers import r9
 from uppfoljning.peers import report as r9_report
 from uppfoljning.present.formatting import NBSP
 
@@ -231,10 +231,10 @@ FIXTURES = Path(__file__).parent / "fixtures" / "kolada"
 @pytest.fixture(scope="module")
 def demo_report(tmp_path_factory: pytest.TempPathFactory) -> r9_report.R9Report:
     """An R9Report on a demo Kolada cache, without a period context (tables and texts only)."""
-    config = r9.load_config(ROOT / "params" / r9.CONFIG_FILE)
+    config = catalogue.load_config(ROOT / "params" / catalogue.CONFIG_FILE)
     cache = kolada_demo.write_demo_kolada_cache(tmp_path_factory.mktemp("kolada"), config)
-    years = r9.report_years(config, "2024-08")
-    return r9_report.R9Report(None, config, years, r9.load_kolada(config, years, cache))  # type: ignore[arg-type]
+    years = catalogue.report_years(config, "2024-08")
+    return r9_report.R9Report(None, config, years, sources.load_kolada(config, years, cache))  # type: ignore[arg-type]
 
 
 def with_bundle(report: r9_report.R9Report, **changes: object) -> r9_report.R9Report:

@@ -4,7 +4,7 @@ Why: the suite must run and be tested without the network and without real peer 
 reproduces the municipality's values and the R9 means that the real interim report 2024-08 cites
 (``calibration/2024-08/r9.csv``) exactly. It answers like Kolada: Kolada's titles for each id
 (:data:`KOLADA_TITLES`, as recorded by rKolada), and Kolada's group value for G96092 written
-first, from which the members' values are fitted (see :class:`_Generator`), so the report's own
+first, from which the members' values are fitted (see :class:`_Values`), so the report's own
 R9 mean, computed from the members, is checked against a value it did not produce. A few
 members lack a value in some years (:data:`MISSING`) and the group's ``count`` shows it. The
 published figures cover N35001, N33022 and N33009 only, none of the placement figures, so the
@@ -25,7 +25,8 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from uppfoljning.peers import kolada, r9
+from uppfoljning.peers import catalogue, kolada, kolada_cache, sources
+from uppfoljning.peers.catalogue import R9Config
 
 DEMO_FETCHED_AT = datetime(2024, 9, 2, 6, 0, tzinfo=UTC)
 DEMO_YEARS = range(2015, 2024)
@@ -144,27 +145,20 @@ def _fit(
     return {c: u / unit for c, u in units.items()}
 
 
-class _Generator:
-    """Deterministic demo values for every (kpi, municipality, year, gender).
+class _Values:
+    """What the demo's Kolada publishes: each (kpi, municipality, year, gender), the group value.
 
-    Kolada's group value comes first, as Kolada publishes it: every KPI, year and gender gets a
-    target group mean, and the members' values are then fitted (rounded as Kolada rounds them)
-    so that the mean of the members that have a value is exactly that target. The group value
-    is written from the target, never by averaging the members' values, so the report's own
-    mean (computed from the members) is a real cross-check of it. Members listed in
-    :data:`MISSING` have no value (status "Missing") and the group's ``count`` says so.
+    Kolada's group value comes first, as Kolada publishes it: :meth:`publish` takes a target
+    group mean and fits the members' values (rounded as Kolada rounds them) so that the mean of
+    the members that have a value is exactly that target. The group value is written from the
+    target, never by averaging the members' values, so the report's own mean (computed from the
+    members) is a real cross-check of it. Members listed in :data:`MISSING` have no value
+    (status "Missing") and the group's ``count`` says so.
     """
 
-    def __init__(self, config: r9.R9Config, years: Iterable[int]) -> None:
-        self.config = config
-        self.years = sorted({int(y) for y in years})
-        self.members = [m.code for m in config.group.members]
-        if CALIBRATION_MUNICIPALITY not in self.members:
-            raise ValueError(
-                f"Demodata kräver att {CALIBRATION_MUNICIPALITY} ingår i jämförelsegruppen."
-            )
-        self.peers = [c for c in self.members if c != CALIBRATION_MUNICIPALITY]
-        self.calibration = read_calibration()
+    def __init__(self, members: list[str], group_id: str | None) -> None:
+        self.members = members
+        self.group_id = group_id
         # (kpi, municipality, year, gender) -> (value, status, count)
         self.values: dict[tuple[str, str, int, str], tuple[float | None, str, int]] = {}
         # (kpi, year, gender) -> the group value the members were fitted to
@@ -234,9 +228,30 @@ class _Generator:
         self, kpi: str, year: int, value: float, count: int, gender: str = "T"
     ) -> float:
         self.targets[(kpi, year, gender)] = value
-        if self.config.group.kolada_id:
-            self.set(kpi, self.config.group.kolada_id, year, value, gender=gender, count=count)
+        if self.group_id:
+            self.set(kpi, self.group_id, year, value, gender=gender, count=count)
         return value
+
+
+class _Generator:
+    """Deterministic demo values for every KPI the report requests, calibrated and consistent.
+
+    The calibrated KPIs reproduce ``r9.csv``; parts and explanatory KPIs are derived from them
+    (see :meth:`_derive`); the rest are smooth invented trends. The values are written into a
+    :class:`_Values`, which fits the members to Kolada's group value.
+    """
+
+    def __init__(self, config: R9Config, years: Iterable[int]) -> None:
+        self.config = config
+        self.years = sorted({int(y) for y in years})
+        self.members = [m.code for m in config.group.members]
+        if CALIBRATION_MUNICIPALITY not in self.members:
+            raise ValueError(
+                f"Demodata kräver att {CALIBRATION_MUNICIPALITY} ingår i jämförelsegruppen."
+            )
+        self.peers = [c for c in self.members if c != CALIBRATION_MUNICIPALITY]
+        self.calibration = read_calibration()
+        self.store = _Values(self.members, config.group.kolada_id)
 
     def _peer_factors(self, k: int, own_ratio: float) -> dict[str, float]:
         base = [_PEER_FACTORS[(i + k) % len(_PEER_FACTORS)] for i in range(len(self.peers))]
@@ -263,7 +278,7 @@ class _Generator:
                 code: mean * factors[code] * (1 + _wave(i, year, k))
                 for i, code in enumerate(self.members)
             }
-            self.publish(kpi, year, mean, raw, decimals)
+            self.store.publish(kpi, year, mean, raw, decimals)
 
     def calibrated(self, kpi: str, k: int, growth: float) -> None:
         """A KPI of r9.csv: published own values and means (= Kolada's group value) exactly."""
@@ -281,20 +296,20 @@ class _Generator:
             raw = {
                 c: mean * f * (1 + _wave(i, year, k)) for i, (c, f) in enumerate(factors.items())
             }
-            self.publish(kpi, year, mean, raw, 0, fixed={CALIBRATION_MUNICIPALITY: own})
+            self.store.publish(kpi, year, mean, raw, 0, fixed={CALIBRATION_MUNICIPALITY: own})
 
     def build(self) -> None:
         """Fill every KPI the report requests."""
         cfg = self.config
         for year in self.years:
             for code in self.members:
-                self.set(
+                self.store.set(
                     cfg.population_total_kpi,
                     code,
                     year,
                     float(round(_POPULATION_2023.get(code, 120_000) * 1.011 ** (year - 2023))),
                 )
-                self.set(
+                self.store.set(
                     cfg.population_share_0_20_kpi,
                     code,
                     year,
@@ -314,10 +329,10 @@ class _Generator:
 
     def _gendered(self, kpi: str, year: int, group_total: float) -> None:
         """Girls (K) and boys (M) per 1 000 of each: 0.88 and 1.12 times the total, fitted."""
-        total = self.members_of(kpi, year)
+        total = self.store.members_of(kpi, year)
         for gender, factor in (("K", 0.88), ("M", 1.12)):
             raw = {c: v * factor for c, v in total.items()}
-            self.publish(kpi, year, group_total * factor, raw, 1, gender=gender)
+            self.store.publish(kpi, year, group_total * factor, raw, 1, gender=gender)
 
     def _derive(self, known: set[str]) -> set[str]:
         """Parts and explanatory KPIs consistent with the calibrated totals.
@@ -331,18 +346,18 @@ class _Generator:
         for year in self.years:
             index = {code: i for i, code in enumerate(self.members)}
             if "N33022" in known:
-                total = self.members_of("N33022", year)
-                group_total = self.targets[("N33022", year, "T")]
+                total = self.store.members_of("N33022", year)
+                group_total = self.store.targets[("N33022", year, "T")]
                 if wanted & {"N33002", "N33004"}:
                     raw = {
                         c: v * (0.44 + 0.03 * math.sin(index[c] + 0.3 * (year - 2015)))
                         for c, v in total.items()
                     }
-                    group_hvb = self.publish("N33002", year, group_total * 0.44, raw, 0)
-                    hvb = self.members_of("N33002", year)
+                    group_hvb = self.store.publish("N33002", year, group_total * 0.44, raw, 0)
+                    hvb = self.store.members_of("N33002", year)
                     for code, value in total.items():  # family homes = total − HVB
-                        self.set("N33004", code, year, value - hvb[code])
-                    self.group_value("N33004", year, group_total - group_hvb, len(total))
+                        self.store.set("N33004", code, year, value - hvb[code])
+                    self.store.group_value("N33004", year, group_total - group_hvb, len(total))
                     done |= {"N33002", "N33004"}
                 # Cost per placed child ~1.05 mnkr (2023 prices), dearer in the municipality.
                 price = {
@@ -354,12 +369,12 @@ class _Generator:
                 group_price = sum(price.values()) / len(price)
                 if PLACED_TOTAL in wanted:
                     raw = {c: 1000 * v / price[c] for c, v in total.items()}
-                    group_placed = self.publish(
+                    group_placed = self.store.publish(
                         PLACED_TOTAL, year, 1000 * group_total / group_price, raw, 1
                     )
                     self._gendered(PLACED_TOTAL, year, group_placed)
                     done.add(PLACED_TOTAL)
-                    placed = self.members_of(PLACED_TOTAL, year)
+                    placed = self.store.members_of(PLACED_TOTAL, year)
                     # Share in family homes; HVB and family homes overlap a little (a child
                     # placed in both during the year counts in both parts, once in the total).
                     family = {c: 0.66 + 0.02 * math.cos(index[c] + year) for c in placed}
@@ -372,21 +387,21 @@ class _Generator:
                     }
                     for kpi, (raw, factor) in parts.items():
                         if kpi in wanted:
-                            group = self.publish(kpi, year, group_placed * factor, raw, 1)
+                            group = self.store.publish(kpi, year, group_placed * factor, raw, 1)
                             self._gendered(kpi, year, group)
                             done.add(kpi)
             if "N33021" in wanted and "N33009" in known:
                 # Open interventions per inhabitant 0-20 = per inhabitant × 100 / share 0-20.
-                open_total = self.members_of("N33009", year)
-                shares = {c: self.get(share_kpi, c, year) for c in open_total}
+                open_total = self.store.members_of("N33009", year)
+                shares = {c: self.store.get(share_kpi, c, year) for c in open_total}
                 raw = {c: v * 100 / shares[c] for c, v in open_total.items()}
                 group_share = sum(shares.values()) / len(shares)
-                group_open = self.targets[("N33009", year, "T")]
-                self.publish("N33021", year, group_open * 100 / group_share, raw, 0)
+                group_open = self.store.targets[("N33009", year, "T")]
+                self.store.publish("N33021", year, group_open * 100 / group_share, raw, 0)
                 done.add("N33021")
             if "N35001" in known:
-                total = self.members_of("N35001", year)
-                group_total = self.targets[("N35001", year, "T")]
+                total = self.store.members_of("N35001", year)
+                group_total = self.store.targets[("N35001", year, "T")]
                 inst = {
                     c: v * (0.42 + 0.04 * math.sin(2 * index[c] + 0.5 * (year - 2015)))
                     for c, v in total.items()
@@ -396,79 +411,85 @@ class _Generator:
                     ("N35011", {c: v * 0.48 for c, v in total.items()}, 0.48),
                 ):
                     if kpi in wanted:
-                        self.publish(kpi, year, group_total * factor, raw, 0)
+                        self.store.publish(kpi, year, group_total * factor, raw, 0)
                         done.add(kpi)
         return done
 
-    # ----------------------------------------------------------------- responses
 
-    def data_response(self, kpis: list[str], codes: list[str], years: list[int]) -> dict[str, Any]:
-        rows = []
-        for kpi in kpis:
-            for code in codes:
-                for year in years:
-                    points = []
-                    for gender in ("T", "K", "M"):
-                        if (kpi, code, year, gender) not in self.values:
-                            continue
-                        value, status, count = self.values[(kpi, code, year, gender)]
-                        points.append(
-                            {
-                                "gender": gender,
-                                "value": value,
-                                "count": count,
-                                "status": status,
-                                "isdeleted": False,
-                            }
-                        )
-                    if points:
-                        rows.append(
-                            {"kpi": kpi, "municipality": code, "period": year, "values": points}
-                        )
-        return {"values": rows, "count": len(rows), "next_url": None, "previous_url": None}
+# --------------------------------------------------------------------------- responses
 
-    def kpi_response(self, kpis: list[str]) -> dict[str, Any]:
-        """Kolada's /kpi answer (v3 shape) with Kolada's titles; descriptions are demo text."""
-        rows = []
-        for kpi in kpis:
-            population = kpi in {"N01951", "N33900"}
-            rows.append(
-                {
-                    "id": kpi,
-                    "title": KOLADA_TITLES.get(kpi) or self.config.label(kpi),
-                    "description": "Demometadata: titeln är Koladas, beskrivningen inte. Hämta "
-                    "Koladas beskrivning med 'uppfoljning kolada refresh'.",
-                    "is_divided_by_gender": kpi in _DIVIDED_BY_GENDER,
-                    "municipality_type": "A" if population else "K",
-                    "auspice": "X" if population else "T",
-                    "operating_area": "Befolkning" if population else "Individ- och familjeomsorg",
-                    "perspective": "Volymer"
-                    if population or kpi.startswith("N338")
-                    else "Resurser",
-                    "prel_publication_date": None,
-                    "publication_date": "2024-04-03",
-                    "publ_period": "2023",
-                    "has_ou_data": False,
-                }
-            )
-        return {"values": rows, "count": len(rows), "next_url": None, "previous_url": None}
 
-    def group_response(self) -> dict[str, Any]:
-        group = self.config.group
-        members = [{"member_id": m.code, "member_title": m.name} for m in group.members]
-        rows = [{"id": group.kolada_id, "title": group.name, "members": members}]
-        return {"values": rows, "count": 1, "next_url": None, "previous_url": None}
+def _data_response(
+    store: _Values, kpis: list[str], codes: list[str], years: list[int]
+) -> dict[str, Any]:
+    """Kolada's /data answer (v3 shape) for one request."""
+    rows = []
+    for kpi in kpis:
+        for code in codes:
+            for year in years:
+                points = []
+                for gender in ("T", "K", "M"):
+                    if (kpi, code, year, gender) not in store.values:
+                        continue
+                    value, status, count = store.values[(kpi, code, year, gender)]
+                    points.append(
+                        {
+                            "gender": gender,
+                            "value": value,
+                            "count": count,
+                            "status": status,
+                            "isdeleted": False,
+                        }
+                    )
+                if points:
+                    rows.append(
+                        {"kpi": kpi, "municipality": code, "period": year, "values": points}
+                    )
+    return {"values": rows, "count": len(rows), "next_url": None, "previous_url": None}
+
+
+def _kpi_response(config: R9Config, kpis: list[str]) -> dict[str, Any]:
+    """Kolada's /kpi answer (v3 shape) with Kolada's titles; descriptions are demo text."""
+    rows = []
+    for kpi in kpis:
+        population = kpi in {"N01951", "N33900"}
+        rows.append(
+            {
+                "id": kpi,
+                "title": KOLADA_TITLES.get(kpi) or config.label(kpi),
+                "description": "Demometadata: titeln är Koladas, beskrivningen inte. Hämta "
+                "Koladas beskrivning med 'uppfoljning kolada refresh'.",
+                "is_divided_by_gender": kpi in _DIVIDED_BY_GENDER,
+                "municipality_type": "A" if population else "K",
+                "auspice": "X" if population else "T",
+                "operating_area": "Befolkning" if population else "Individ- och familjeomsorg",
+                "perspective": "Volymer" if population or kpi.startswith("N338") else "Resurser",
+                "prel_publication_date": None,
+                "publication_date": "2024-04-03",
+                "publ_period": "2023",
+                "has_ou_data": False,
+            }
+        )
+    return {"values": rows, "count": len(rows), "next_url": None, "previous_url": None}
+
+
+def _group_response(config: R9Config) -> dict[str, Any]:
+    """Kolada's /municipality_groups answer: the configured group and its members."""
+    group = config.group
+    members = [{"member_id": m.code, "member_title": m.name} for m in group.members]
+    rows = [{"id": group.kolada_id, "title": group.name, "members": members}]
+    return {"values": rows, "count": 1, "next_url": None, "previous_url": None}
 
 
 def _write(cache_dir: Path, path: str, response: dict[str, Any], fetched_at: datetime) -> None:
     url = kolada.request_url(path)
     body = json.dumps(response, ensure_ascii=False).encode("utf-8")
-    kolada.write_cache_entry(cache_dir, kolada.request_key(url), url, body, fetched_at)
+    kolada_cache.write_cache_entry(cache_dir, kolada.request_key(url), url, body, fetched_at)
 
 
 def write_demo_kolada_cache(
     cache_dir: Path | str | None = None,
-    config: r9.R9Config | None = None,
+    config: R9Config | None = None,
     years: Iterable[int] = DEMO_YEARS,
     *,
     fetched_at: datetime = DEMO_FETCHED_AT,
@@ -480,29 +501,29 @@ def write_demo_kolada_cache(
     ``params/jamforelsegrupper.yaml``. Refuses to overwrite a cache of real Kolada data unless
     ``force``. Returns the cache directory.
     """
-    cache_dir = Path(cache_dir) if cache_dir is not None else r9.default_cache_dir()
-    config = config or r9.load_config()
+    cache_dir = Path(cache_dir) if cache_dir is not None else sources.default_cache_dir()
+    config = config or catalogue.load_config()
     if cache_dir.is_dir():
-        existing = [p for p in cache_dir.glob("*.json") if p.is_file()]
-        if existing and not kolada.is_demo_cache(cache_dir) and not force:
+        existing = kolada_cache.cache_files(cache_dir)
+        if existing and not kolada_cache.is_demo_cache(cache_dir) and not force:
             raise FileExistsError(
                 f"{cache_dir} innehåller riktiga Kolada-data; demodata skrivs inte över dem."
             )
         for old in existing:
             old.unlink()
-    request = r9.kolada_request(config, years)
+    request = sources.kolada_request(config, years)
     gen = _Generator(config, request["years"])
     gen.build()
     for path in kolada.kpi_paths(request["kpis"]):
         gen_kpis = path.removeprefix("kpi/").split(",")
-        _write(cache_dir, path, gen.kpi_response(gen_kpis), fetched_at)
+        _write(cache_dir, path, _kpi_response(config, gen_kpis), fetched_at)
     for group_id in request["groups"]:
-        _write(cache_dir, kolada.group_path(group_id), gen.group_response(), fetched_at)
+        _write(cache_dir, kolada.group_path(group_id), _group_response(config), fetched_at)
     for path in kolada.data_paths(request["kpis"], request["municipalities"], request["years"]):
         _, _, kpis, _, codes, _, years_text = path.split("/")
-        response = gen.data_response(
-            kpis.split(","), codes.split(","), [int(y) for y in years_text.split(",")]
+        response = _data_response(
+            gen.store, kpis.split(","), codes.split(","), [int(y) for y in years_text.split(",")]
         )
         _write(cache_dir, path, response, fetched_at)
-    (cache_dir / kolada.DEMO_MARKER).write_text(DEMO_TEXT, encoding="utf-8")
+    (cache_dir / kolada_cache.DEMO_MARKER).write_text(DEMO_TEXT, encoding="utf-8")
     return cache_dir

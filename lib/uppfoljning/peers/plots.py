@@ -2,7 +2,7 @@
 
 Built on `matplotlib.figure.Figure` in the suite's style (:mod:`uppfoljning.present.plots`) so
 each chart shows exactly once, when the notebook cell returns it. The functions take plain frames
-with English column ids (``uppfoljning.peers.report`` prepares them) and know nothing about Kolada;
+with English column ids (``uppfoljning.peers.charts`` prepares them) and know nothing about Kolada;
 every number on an axis or label is formatted by :mod:`uppfoljning.present.formatting`.
 """
 

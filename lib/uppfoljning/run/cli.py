@@ -189,17 +189,17 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 
 def cmd_kolada_refresh(args: argparse.Namespace) -> int:
-    from uppfoljning.peers import r9
+    from uppfoljning.peers import catalogue, sources
 
     _, raw, _ = _paths(args)
-    config = r9.load_config()
+    config = catalogue.load_config()
     period = args.period or latest_period(project_root() / "params")
-    years = r9.report_years(config, period)
+    years = catalogue.report_years(config, period)
     cache = raw / "kolada"
     print(
         f"Hämtar {len(config.kpis)} nyckeltal för {years[0]}–{years[-1]} från Kolada till {cache}"
     )
-    result = r9.refresh_kolada(cache, config, years)
+    result = sources.refresh_kolada(cache, config, years)
     print(
         f"Klart: {result.requests} anrop, {result.rows} värden, hämtat "
         f"{result.fetched_at:%Y-%m-%d %H:%M} UTC"

@@ -111,9 +111,11 @@ def _params_checks(params: PeriodParams) -> list[tuple[str, Callable[[], object]
 
         checks.append(("volymmatt", lambda: load_catalogue(params_dir / "volymmatt.yaml")))
     if "r9_jamforelser" in params.notebooks:
-        from uppfoljning.peers import r9
+        from uppfoljning.peers import catalogue
 
-        checks.append(("jamforelsegrupper", lambda: r9.load_config(params_dir / r9.CONFIG_FILE)))
+        checks.append(
+            ("jamforelsegrupper", lambda: catalogue.load_config(params_dir / catalogue.CONFIG_FILE))
+        )
     return checks
 
 
@@ -320,13 +322,12 @@ def _check_forecast(params: PeriodParams, locate: Locate, result: Preflight) -> 
 
 
 def _check_kolada(params: PeriodParams, processed: Path, result: Preflight) -> None:
-    from uppfoljning.peers import kolada, r9
+    from uppfoljning.peers import catalogue, kolada, sources
 
     try:
-        config = r9.load_config(params.path.parent / r9.CONFIG_FILE)
-        r9.load_kolada(
-            config, r9.report_years(config, params.period), processed.parent / "raw" / "kolada"
-        )
+        config = catalogue.load_config(params.path.parent / catalogue.CONFIG_FILE)
+        years = catalogue.report_years(config, params.period)
+        sources.load_kolada(config, years, processed.parent / "raw" / "kolada")
     except ParamsError:
         return  # already reported with the params files
     except kolada.KoladaError as exc:
