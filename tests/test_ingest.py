@@ -6,7 +6,8 @@ import pyarrow.parquet as pq
 import pytest
 from openpyxl import Workbook
 
-from uppfoljning.data.ingest import IngestError, ingest, looks_like_personal_id
+from uppfoljning.data.ingest import IngestError, ingest
+from uppfoljning.data.privacy import looks_like_personal_id
 
 HEADER = "period;ansvar;verksamhet;konto;belopp;text\n"
 

@@ -22,12 +22,12 @@ from nbconvert import HTMLExporter
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 from openpyxl import load_workbook
 
+from uppfoljning.present.html import export_html
 from uppfoljning.run.runner import (
     NotebookFailed,
     ReportLocked,
     ReportOutputError,
     RunSummary,
-    export_html,
     period_label,
     run_report,
 )

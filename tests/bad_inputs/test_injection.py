@@ -28,11 +28,12 @@ from openpyxl import load_workbook
 from uppfoljning.data.config import load_code_names, load_structure
 from uppfoljning.economy.drilldown import largest_lines
 from uppfoljning.economy.report import EconomyReport
+from uppfoljning.present.html import export_html
 from uppfoljning.present.report import Markdown, open_period
 from uppfoljning.present.safety import UnsafeHtmlError, check_html
 from uppfoljning.present.tables import styled
+from uppfoljning.present.workbook import write_workbook
 from uppfoljning.run.cli import main
-from uppfoljning.run.runner import export_html, write_workbook
 
 ROOT = Path(__file__).resolve().parents[2]
 PERIOD = "2024-08"

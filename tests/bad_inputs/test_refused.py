@@ -550,7 +550,7 @@ def test_there_are_at_least_sixty_cases():
 
 
 def test_every_dataset_has_a_case():
-    from uppfoljning.data.ingest import SCHEMAS
+    from uppfoljning.data.schemas import SCHEMAS
 
     covered = " ".join(c.id for c in CASES)
     aliases = {"placeringar": "placering"}

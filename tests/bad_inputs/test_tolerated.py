@@ -5,8 +5,11 @@ from __future__ import annotations
 import pyarrow.parquet as pq
 import pytest
 
-from uppfoljning.data.ingest import ID_MASK, SCHEMAS, ingest, read_dataset_file
+from uppfoljning.data.ingest import ingest
 from uppfoljning.data.overlaps import DuplicateRules
+from uppfoljning.data.privacy import ID_MASK
+from uppfoljning.data.schemas import SCHEMAS
+from uppfoljning.data.validation import read_dataset_file
 
 from .conftest import tree_digest
 
@@ -126,7 +129,7 @@ def test_control_characters_and_carriage_returns_in_texts_survive_export(tmp_pat
     import pandas as pd
 
     from uppfoljning.present.tables import write_csv
-    from uppfoljning.run.runner import write_workbook
+    from uppfoljning.present.workbook import write_workbook
 
     frame = pd.DataFrame({"rad": ["Konsult\rarvode", "Hyra\x01lokal"], "belopp": [1.0, 2.0]})
     path = tmp_path / "tables" / "texter.csv"

@@ -1,0 +1,326 @@
+"""Raw files as cells of text: finding a dataset's files, decoding, CSV and XLSX, line numbers.
+
+Controllers export from several systems, so a CSV may use `;`, `,` or tab and be UTF-8 (with or
+without BOM), UTF-16 or Windows-1252; XLSX works too. Every cell is read as text (types are
+checked in `uppfoljning.data.validation`) together with the physical line it stands on, so
+that every problem can name file, line and column.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import datetime as dt
+import hashlib
+import io
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
+
+from uppfoljning.data.schemas import Schema
+
+RAW_SUFFIXES = (".csv", ".txt", ".tsv", ".xlsx")
+MAX_ERRORS_PER_COLUMN = 5  # problems listed per column and file before "… more"
+
+# Spreadsheet formats we cannot read: refused by name, not silently skipped.
+UNREADABLE_SUFFIXES = (".xls", ".xlsm", ".xlsb", ".ods", ".numbers")
+
+
+def _dataset_named(path: Path, dataset: str) -> bool:
+    stem = path.stem.lower()
+    return stem == dataset or stem.startswith((dataset + "_", dataset + "-"))
+
+
+def unreadable_raw_files(raw_dir: Path, dataset: str) -> list[Path]:
+    """Files named like `dataset` in a format ingest cannot read (old Excel, OpenDocument)."""
+    if not raw_dir.is_dir():
+        return []
+    return [
+        p
+        for p in sorted(raw_dir.iterdir())
+        if p.suffix.lower() in UNREADABLE_SUFFIXES and _dataset_named(p, dataset)
+    ]
+
+
+def find_raw_files(raw_dir: Path, dataset: str) -> list[Path]:
+    """`huvudbok.csv`, `huvudbok_2024.csv`, `huvudbok-jan.xlsx` … for dataset `huvudbok`."""
+    files = []
+    for path in sorted(raw_dir.iterdir()) if raw_dir.is_dir() else []:
+        if path.suffix.lower() not in RAW_SUFFIXES or path.name.startswith((".", "~$")):
+            continue
+        if _dataset_named(path, dataset):
+            files.append(path)
+    return files
+
+
+def sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+UTF8_BOM = b"\xef\xbb\xbf"
+
+
+# UTF-8 encodings of å ä ö Å Ä Ö é: their presence means the file was written as UTF-8.
+_UTF8_SWEDISH = re.compile(rb"\xc3[\xa5\xa4\xb6\x85\x84\x96\xa9]")
+
+
+def first_invalid_utf8(data: bytes, chunk: int = 1 << 24) -> int | None:
+    """Offset of the first byte that is not valid UTF-8 (None if all is valid), checked chunk
+    by chunk so a big export is never copied."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    view = memoryview(data)
+    start = 0
+    try:
+        for start in range(0, len(data), chunk):
+            decoder.decode(view[start : start + chunk], final=False)
+        decoder.decode(b"", final=True)
+    except UnicodeDecodeError as exc:
+        # The decoder may hold back up to 3 bytes of an unfinished sequence from the chunk before.
+        return max(0, start + exc.start - len(decoder.getstate()[0]))
+    return None
+
+
+class EncodingProblem(ValueError):
+    """A file that is neither consistent UTF-8 nor Windows-1252; `line` is where it breaks."""
+
+    def __init__(self, line: int):
+        self.line = line
+        super().__init__(
+            f"rad {line}: tecken som inte är giltig UTF-8 i en fil som annars är UTF-8 "
+            "(blandad teckenkodning; spara om filen som UTF-8)"
+        )
+
+
+class UnreadableText(ValueError):
+    """A file that cannot be read as text at all (binary, undefined bytes); Swedish message."""
+
+
+# Bytes that Windows-1252 leaves undefined: a file holding them is neither UTF-8 nor 1252.
+_CP1252_UNDEFINED = re.compile(rb"[\x81\x8d\x8f\x90\x9d]")
+
+
+def utf8_bytes(data: bytes) -> bytes:
+    """An export as UTF-8 bytes with `\n` line ends.
+
+    UTF-8 (BOM or not) is kept as it is; UTF-16 with a BOM (Excel's "Unicode text") and
+    Windows-1252 (what Excel writes as CSV) are transcoded; old Mac line ends (CR only) become
+    `\n`. A file with a BOM, or with UTF-8 å/ä/ö, that still has invalid bytes is a damaged
+    export: refused with its line number rather than silently garbled, as is a byte that no
+    encoding of ours defines.
+    """
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            data = data.decode("utf-16").encode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise UnreadableText(
+                "filen är UTF-16 men innehåller ogiltiga tecken (spara om den som UTF-8)"
+            ) from exc
+    elif b"\x00" in data[:4096]:
+        raise UnreadableText(
+            "filen innehåller NUL-tecken: den är inte en textfil (CSV), eller UTF-16 utan "
+            "byteordningsmärke; spara om den som CSV i UTF-8"
+        )
+    bom = data.startswith(UTF8_BOM)
+    if bom:
+        data = data[len(UTF8_BOM) :]
+    if b"\r" in data and b"\n" not in data:
+        data = data.replace(b"\r", b"\n")  # classic Mac line ends
+    bad = first_invalid_utf8(data)
+    if bad is None:
+        return data
+    if bom or _UTF8_SWEDISH.search(data):
+        raise EncodingProblem(data.count(b"\n", 0, bad) + 1)
+    undefined = _CP1252_UNDEFINED.search(data)
+    if undefined:
+        line = data.count(b"\n", 0, undefined.start()) + 1
+        raise UnreadableText(
+            f"rad {line}: byten 0x{data[undefined.start()]:02X} är varken giltig UTF-8 eller "
+            "Windows-1252 (fel teckenkodning; spara om filen som UTF-8)"
+        )
+    return data.decode("cp1252").encode("utf-8")
+
+
+def sniff_delimiter(header_line: str) -> str:
+    counts = {d: header_line.count(d) for d in (";", "\t", ",")}
+    best = max(counts, key=lambda d: counts[d])
+    return best if counts[best] else ";"
+
+
+def _normalise_header(name: str) -> str:
+    return name.strip().strip('"').strip().lower()
+
+
+@dataclass
+class RawTable:
+    """A file's cells as strings plus the physical line number of each row."""
+
+    path: Path
+    columns: list[str]
+    data: dict[str, pa.Array | pa.ChunkedArray]
+    lines: pa.Array | None  # None: row i is on line i + 2
+    letters: dict[str, str] = field(default_factory=dict)  # XLSX column letters
+
+    def line(self, index: int) -> int:
+        return int(self.lines[index].as_py()) if self.lines is not None else index + 2
+
+    def where(self, column: str) -> str:
+        letter = self.letters.get(column)
+        return f"kolumn {column}" + (f" ({letter})" if letter else "")
+
+
+def _duplicate_headers(path: Path, header: Sequence[str], problems: list[str]) -> bool:
+    """A column named twice: which value would count is unknowable, so the file is refused."""
+    seen: dict[str, int] = {}
+    found = False
+    for position, name in enumerate(header, start=1):
+        if name and name in seen:
+            problems.append(
+                f"{path.name}, rad 1, kolumn {name}: kolumnen förekommer två gånger "
+                f"(fält {seen[name]} och {position}); ta bort den ena"
+            )
+            found = True
+        seen.setdefault(name, position)
+    return found
+
+
+def read_csv(path: Path, problems: list[str]) -> RawTable | None:
+    try:
+        data = utf8_bytes(path.read_bytes())
+    except EncodingProblem as exc:
+        problems.append(f"{path.name}, {exc}")
+        return None
+    except UnreadableText as exc:
+        problems.append(
+            f"{path.name}: {exc}" if not str(exc).startswith("rad") else f"{path.name}, {exc}"
+        )
+        return None
+    first_line = data.split(b"\n", 1)[0].rstrip(b"\r").decode("utf-8")
+    if not first_line.strip():
+        problems.append(f"{path.name}, rad 1: rubrikraden saknas (filen är tom eller börjar tom)")
+        return None
+    delimiter = sniff_delimiter(first_line)
+    header = [_normalise_header(h) for h in next(csv.reader([first_line], delimiter=delimiter))]
+    if _duplicate_headers(path, header, problems):
+        return None
+    if not data.split(b"\n", 1)[1:] or not data.split(b"\n", 1)[1].strip():
+        return RawTable(path, header, {h: pa.array([], pa.string()) for h in header}, None)
+    try:
+        table = pacsv.read_csv(
+            pa.BufferReader(data),
+            read_options=pacsv.ReadOptions(column_names=header, skip_rows=1, block_size=1 << 24),
+            parse_options=pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=True),
+            convert_options=pacsv.ConvertOptions(
+                column_types={h: pa.string() for h in header},
+                strings_can_be_null=False,
+                quoted_strings_can_be_null=False,
+            ),
+        )
+    except pa.ArrowInvalid:
+        # Arrow does not say where; find the first row with a wrong number of fields ourselves.
+        reader = csv.reader(io.StringIO(data.decode("utf-8")), delimiter=delimiter)
+        next(reader)
+        for row in reader:
+            if row and len(row) != len(header):
+                problems.append(
+                    f"{path.name}, rad {reader.line_num}: {len(row)} fält, rubrikraden har "
+                    f"{len(header)} (avgränsare {delimiter!r})"
+                )
+                return None
+        problems.append(f"{path.name}: filen kan inte läsas som CSV")
+        return None
+    columns = {h: table.column(h) for h in header}  # chunked: no second copy of the file
+    return RawTable(path, header, columns, _line_numbers(data, delimiter, columns, table.num_rows))
+
+
+def _line_numbers(
+    data: bytes, delimiter: str, columns: dict[str, pa.ChunkedArray], rows: int
+) -> pa.Array | None:
+    """Physical line of each record, or None when record i is simply on line i + 2.
+
+    Quoted values may hold line breaks; counting them per record keeps this vectorised. Blank
+    lines inside the file (rare) fall back to reading it with Python's csv module.
+    """
+    body = data.rstrip(b"\r\n")
+    if b"\n\n" in body or b"\n\r\n" in body:
+        return pa.array(_physical_lines(data.decode("utf-8"), delimiter), pa.int64())
+    if b'"' not in data:
+        return None
+    extra = np.zeros(rows, dtype=np.int64)
+    for values in columns.values():
+        extra += pc.count_substring(values, "\n").to_numpy(zero_copy_only=False)
+    if not extra.any():
+        return None
+    starts = 2 + np.arange(rows) + np.concatenate([[0], np.cumsum(extra)[:-1]])
+    return pa.array(starts, pa.int64())
+
+
+def _physical_lines(text: str, delimiter: str) -> list[int]:
+    """Line number of every non-empty record (quoted newlines and blank lines shift them)."""
+    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
+    next(reader)
+    out = []
+    start = reader.line_num + 1
+    for row in reader:
+        if row:
+            out.append(start)
+        start = reader.line_num + 1
+    return out
+
+
+def _cell_text(value: object, kind: str) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, dt.datetime | dt.date):
+        return value.strftime("%Y-%m") if kind == "period" else value.strftime("%Y-%m-%d")
+    if isinstance(value, bool):
+        return str(value)
+    if isinstance(value, float) and value.is_integer() and kind != "amount":
+        return str(int(value))
+    if isinstance(value, float):
+        return repr(value)
+    return str(value).strip()
+
+
+def read_xlsx(path: Path, schema: Schema, problems: list[str]) -> RawTable | None:
+    from openpyxl import load_workbook
+    from openpyxl.utils import get_column_letter
+
+    try:
+        wb = load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:  # noqa: BLE001 - any unreadable workbook is the same user error
+        problems.append(f"{path.name}: kan inte läsas som Excel-fil ({exc})")
+        return None
+    ws = wb.worksheets[0]
+    rows = ws.iter_rows(values_only=True)
+    header_cells = next(rows, None)
+    if not header_cells:
+        problems.append(f"{path.name}, rad 1: rubrikraden saknas")
+        return None
+    header = [_normalise_header(str(h)) if h is not None else "" for h in header_cells]
+    if _duplicate_headers(path, header, problems):
+        wb.close()
+        return None
+    kinds = {c.name: c.kind for c in schema.columns}
+    values: list[list[str]] = [[] for _ in header]
+    lines: list[int] = []
+    for line, row in enumerate(rows, start=2):
+        if row is None or all(v is None or str(v).strip() == "" for v in row):
+            continue
+        lines.append(line)
+        for i, name in enumerate(header):
+            cell = row[i] if i < len(row) else None
+            values[i].append(_cell_text(cell, kinds.get(name, "text")))
+    wb.close()
+    data = {h: pa.array(v, pa.string()) for h, v in zip(header, values, strict=True) if h}
+    letters = {h: get_column_letter(i + 1) for i, h in enumerate(header) if h}
+    return RawTable(path, [h for h in header if h], data, pa.array(lines, pa.int64()), letters)
