@@ -7,7 +7,6 @@ the whole list instead of one error per run.
 from __future__ import annotations
 
 import os
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,10 +14,18 @@ from typing import Any
 
 import yaml
 
-PERIOD_RE = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
-REPORT_TYPES = ("manadsuppfoljning", "delarsrapport", "arsbokslut")
-KNOWN_NOTEBOOKS = ("ekonomi", "volymer", "hvb_placeringar", "r9_jamforelser")
-FILTER_DIMENSIONS = ("verksamhet", "ansvar", "konto")
+from uppfoljning.data.params.base import PERIOD_RE, validate
+from uppfoljning.data.params.files import (  # the allowed values live with the models
+    FILTER_DIMENSIONS,
+    CodeMapFile,
+    CodeNamesFile,
+    PeriodFile,
+    RowModel,
+    StructureFile,
+)
+from uppfoljning.data.params.files import KNOWN_NOTEBOOKS as KNOWN_NOTEBOOKS
+from uppfoljning.data.params.files import REPORT_TYPES as REPORT_TYPES
+from uppfoljning.data.params.files import UNITS as UNITS
 
 
 class ParamsError(ValueError):
@@ -180,116 +187,66 @@ class PeriodParams:
         return {k: v for k, v in self.raw.items()}
 
 
-_PERIOD_KEYS: dict[str, bool] = {  # key -> required
-    "period": True,
-    "rapporttyp": True,
-    "rubrik": False,
-    "kommun": True,
-    "namnd": True,
-    "rapportstruktur": True,
-    "budgetversion": True,
-    "foregaende_prognos": False,
-    "kommentarer": False,
-    "rapporter": True,
-    "enhet": False,
-    "kodomlaggning": False,
-    "atgardsplan": False,
-    "kodnamn": False,
-}
-UNITS = ("mnkr", "tkr")
-
-
 def load_period_params(path: Path | str, *, period: str | None = None) -> PeriodParams:
     """Read and validate a period's YAML; every problem is collected into one ParamsError."""
     path = Path(path)
     if not path.is_file():
         raise ParamsError(path, ["filen finns inte"])
-    data = _read_yaml(path)
-    if not isinstance(data, dict):
-        raise ParamsError(path, ["filen ska innehålla nyckel: värde-par"])
-    problems: list[str] = []
-    required = [k for k, needed in _PERIOD_KEYS.items() if needed]
-    check_keys(data, _PERIOD_KEYS, problems, required=required)
-
-    per = str(data.get("period", ""))
-    if "period" in data and not PERIOD_RE.match(per):
-        problems.append(f"period: {per!r} är inte en period på formen ÅÅÅÅ-MM")
-    if period is not None and PERIOD_RE.match(per) and per != period:
-        problems.append(f"period: filen gäller {per}, men körningen avser {period}")
-
-    rtype = data.get("rapporttyp")
-    if rtype is not None and rtype not in REPORT_TYPES:
-        problems.append(f"rapporttyp: {rtype!r} ska vara en av {', '.join(REPORT_TYPES)}")
-
-    kommun = data.get("kommun") or {}
-    if "kommun" in data and (
-        not isinstance(kommun, dict) or not re.fullmatch(r"\d{4}", str(kommun.get("kod", "")))
-    ):
-        problems.append("kommun: ska ha kod (fyra siffror) och namn")
-        kommun = {}
-
-    base = path.parent
-    structure = base / str(data.get("rapportstruktur", ""))
-    if "rapportstruktur" in data and not structure.is_file():
-        problems.append(f"rapportstruktur: filen {structure} finns inte")
-    comments = None
-    if data.get("kommentarer"):
-        comments = base / str(data["kommentarer"])
-        if not comments.is_file():
-            problems.append(f"kommentarer: filen {comments} finns inte")
-
-    prev = data.get("foregaende_prognos")
-    if prev is not None:
-        prev = str(prev)
-        if not PERIOD_RE.match(prev):
-            problems.append(f"foregaende_prognos: {prev!r} är inte en period på formen ÅÅÅÅ-MM")
-        elif PERIOD_RE.match(per) and prev >= per:
-            problems.append(f"foregaende_prognos: {prev} ska ligga före perioden {per}")
-
-    optional_files: dict[str, Path | None] = {}
-    for key in ("kodomlaggning", "atgardsplan", "kodnamn"):
-        optional_files[key] = None
-        if data.get(key):
-            optional_files[key] = base / str(data[key])
-            if not optional_files[key].is_file():
-                problems.append(f"{key}: filen {optional_files[key]} finns inte")
-    unit = data.get("enhet") or ("tkr" if rtype == "arsbokslut" else "mnkr")
-    if unit not in UNITS:
-        problems.append(f"enhet: {unit!r} ska vara en av {', '.join(UNITS)}")
-
-    notebooks = data.get("rapporter") or []
-    if not isinstance(notebooks, list) or not notebooks:
-        problems.append("rapporter: ska vara en lista med minst en rapport")
-        notebooks = []
-    for name in sorted({n for n in notebooks if notebooks.count(n) > 1}, key=str):
-        problems.append(f"rapporter: {name!r} anges {notebooks.count(name)} gånger")
-    for name in notebooks:
-        if name not in KNOWN_NOTEBOOKS:
-            problems.append(
-                f"rapporter: okänd rapport {name!r} (finns: {', '.join(KNOWN_NOTEBOOKS)})"
-            )
-
-    if problems:
+    data = read_yaml(path)
+    model, problems = validate(PeriodFile, data)
+    if isinstance(data, dict):
+        problems += _period_relations(data, path.parent, period)
+    if problems or model is None:
         raise ParamsError(path, problems)
+    base = path.parent
+    files = {
+        key: base / value if (value := getattr(model, key)) else None
+        for key in ("kommentarer", "kodomlaggning", "atgardsplan", "kodnamn")
+    }
     return PeriodParams(
         path=path,
-        period=per,
-        report_type=rtype,
-        title=str(data.get("rubrik") or per),
-        municipality_code=str(kommun["kod"]),
-        municipality_name=str(kommun.get("namn", "")),
-        committee=str(data["namnd"]),
-        structure_file=structure,
-        budget_version=str(data["budgetversion"]),
-        previous_forecast=prev,
-        comments_file=comments,
-        notebooks=tuple(notebooks),
-        unit=unit,
-        code_map_file=optional_files["kodomlaggning"],
-        action_plan_file=optional_files["atgardsplan"],
-        code_names_file=optional_files["kodnamn"],
+        period=model.period,
+        report_type=model.rapporttyp,
+        title=model.rubrik or model.period,
+        municipality_code=model.kommun.kod,
+        municipality_name=model.kommun.namn,
+        committee=model.namnd,
+        structure_file=base / model.rapportstruktur,
+        budget_version=model.budgetversion,
+        previous_forecast=model.foregaende_prognos,
+        comments_file=files["kommentarer"],
+        notebooks=model.rapporter,
+        unit=model.enhet or ("tkr" if model.rapporttyp == "arsbokslut" else "mnkr"),
+        code_map_file=files["kodomlaggning"],
+        action_plan_file=files["atgardsplan"],
+        code_names_file=files["kodnamn"],
         raw=data,
     )
+
+
+def _is_text(value: Any) -> bool:
+    return isinstance(value, str | int | float) and not isinstance(value, bool)
+
+
+def _period_relations(data: dict, base: Path, period: str | None) -> list[str]:
+    """What the model cannot see: the run's period, the order of periods, files on disk."""
+    problems: list[str] = []
+    per = str(data.get("period", ""))
+    if period is not None and PERIOD_RE.match(per) and per != period:
+        problems.append(f"period: filen gäller {per}, men körningen avser {period}")
+    prev = str(data.get("foregaende_prognos"))
+    if PERIOD_RE.match(prev) and PERIOD_RE.match(per) and prev >= per:
+        problems.append(f"foregaende_prognos: {prev} ska ligga före perioden {per}")
+    for key in ("rapportstruktur", "kommentarer", "kodomlaggning", "atgardsplan", "kodnamn"):
+        value = data.get(key)
+        given = key in data if key == "rapportstruktur" else bool(value)
+        if given and _is_text(value) and not (base / str(value)).is_file():
+            problems.append(f"{key}: filen {base / str(value)} finns inte")
+    notebooks = data.get("rapporter")
+    names = [n for n in notebooks if isinstance(n, str)] if isinstance(notebooks, list) else []
+    for name in sorted({n for n in names if names.count(n) > 1}):
+        problems.append(f"rapporter: {name!r} anges {names.count(name)} gånger")
+    return problems
 
 
 # --------------------------------------------------------------------------- code mapping
@@ -310,31 +267,14 @@ class CodeMap:
 
 def load_code_map(path: Path | str) -> CodeMap:
     path = Path(path)
-    data = _read_yaml(path) or {}
-    problems: list[str] = []
-    if not isinstance(data, dict):
-        raise ParamsError(path, ["filen ska innehålla ansvar:/verksamhet:/konto: med prefix"])
-    prefixes: dict[str, dict[str, str]] = {}
-    for key, value in data.items():
-        if key == "galler_till_och_med":
-            if not re.fullmatch(r"\d{4}", str(value)):
-                problems.append(f"galler_till_och_med: {value!r} ska vara ett årtal")
-            continue
-        if key not in FILTER_DIMENSIONS:
-            problems.append(f"okänd nyckel {key!r} (tillåtna: {', '.join(FILTER_DIMENSIONS)})")
-            continue
-        if not isinstance(value, dict):
-            problems.append(f"{key}: ska vara gammalt prefix: nytt prefix")
-            continue
-        pairs = {str(k): str(v) for k, v in value.items()}
-        bad = [k for k, v in pairs.items() if not (k.isdigit() and v.isdigit())]
-        if bad:
-            problems.append(f"{key}: prefix ska vara siffror (citera dem): {bad}")
-        prefixes[key] = pairs
-    if problems:
+    data = read_yaml(path) or {}
+    model, problems = validate(CodeMapFile, data)
+    if problems or model is None:
         raise ParamsError(path, problems)
-    through = data.get("galler_till_och_med")
-    return CodeMap(path, prefixes, int(through) if through is not None else None)
+    prefixes = {
+        key: pairs for key in data if key in FILTER_DIMENSIONS and (pairs := getattr(model, key))
+    }
+    return CodeMap(path, prefixes, model.galler_till_och_med)
 
 
 # --------------------------------------------------------------------------- code names
@@ -363,19 +303,11 @@ def load_code_names(path: Path | str | None) -> CodeNames:
     if path is None:
         return CodeNames({})
     path = Path(path)
-    data = _read_yaml(path) or {}
-    problems: list[str] = []
-    check_keys(data, FILTER_DIMENSIONS, problems)
-    names = {}
-    for dim in FILTER_DIMENSIONS:
-        table = data.get(dim) or {}
-        bad = [k for k in table if not str(k).isdigit()]
-        if bad:
-            problems.append(f"{dim}: koder ska vara siffror (citera dem): {bad}")
-        names[dim] = {str(k): str(v) for k, v in table.items()}
-    if problems:
+    data = read_yaml(path) or {}
+    model, problems = validate(CodeNamesFile, data)
+    if problems or model is None:
         raise ParamsError(path, problems)
-    return CodeNames(names)
+    return CodeNames({dim: dict(getattr(model, dim) or {}) for dim in FILTER_DIMENSIONS})
 
 
 # --------------------------------------------------------------------------- report structure
@@ -430,101 +362,80 @@ class ReportStructure:
         raise KeyError(row_id)
 
 
-_ROW_KEYS = {"id", "rad", "filter", "utom", "summa", "forrang", "egen_regi", "total", "varav"}
-_STRUCT_KEYS = {"namn", "rader", "oklassificerat_i"}
+def _filter(model: Any, raw: dict) -> dict[str, tuple[str, ...]]:
+    """The validated prefixes, in the order the file lists the dimensions."""
+    return {dim: getattr(model, dim) for dim in raw if getattr(model, dim) is not None}
 
 
-def _parse_filter(value: Any, where: str, problems: list[str]) -> dict[str, tuple[str, ...]]:
-    if not isinstance(value, dict) or not value:
-        problems.append(f"{where}: ska vara t.ex. {{verksamhet: ['569']}}")
-        return {}
-    out: dict[str, tuple[str, ...]] = {}
-    for dim, codes in value.items():
-        if dim not in FILTER_DIMENSIONS:
-            problems.append(
-                f"{where}: okänd dimension {dim!r} (tillåtna: verksamhet, ansvar, konto)"
-            )
-            continue
-        codes = codes if isinstance(codes, list) else [codes]
-        bad = [c for c in codes if not re.fullmatch(r"\d+", str(c))]
-        if bad:
-            problems.append(f"{where}.{dim}: koder ska vara siffror (citera dem), fick {bad}")
-        out[dim] = tuple(str(c) for c in codes)
-    return out
-
-
-def _parse_row(
-    item: Any, where: str, problems: list[str], *, sub: bool = False
-) -> ReportRow | None:
-    if not isinstance(item, dict):
-        problems.append(f"{where}: ska vara en rad med id och rad")
-        return None
-    if check_keys(item, sorted(_ROW_KEYS), problems, where=where, required=("id", "rad")):
-        return None
-    where = f"{where} ({item['id']})"
-    has_filter, has_sum = "filter" in item, "summa" in item
-    if has_filter == has_sum and not sub:
-        problems.append(f"{where}: ange antingen filter eller summa")
-    if sub and not has_filter:
-        problems.append(f"{where}: en varav-rad behöver filter")
+def _row(model: RowModel, raw: dict) -> ReportRow:
     flt = None
-    if has_filter:
-        include = _parse_filter(item["filter"], f"{where}.filter", problems)
-        exclude = _parse_filter(item["utom"], f"{where}.utom", problems) if "utom" in item else {}
-        flt = CodeFilter(include, exclude)
-    subrows = tuple(
-        r
-        for i, s in enumerate(item.get("varav") or [])
-        if (r := _parse_row(s, f"{where}.varav[{i}]", problems, sub=True)) is not None
-    )
+    if model.filter is not None:
+        exclude = _filter(model.utom, raw["utom"]) if model.utom is not None else {}
+        flt = CodeFilter(_filter(model.filter, raw["filter"]), exclude)
     return ReportRow(
-        id=str(item["id"]),
-        label=str(item["rad"]),
+        id=model.id,
+        label=model.rad,
         filter=flt,
-        sum_of=tuple(str(x) for x in item.get("summa") or ()),
-        precedence=int(item.get("forrang", 100)),
-        own_units=bool(item.get("egen_regi", False)),
-        is_total=bool(item.get("total", False)),
-        subrows=subrows,
+        sum_of=model.summa or (),
+        precedence=model.forrang,
+        own_units=model.egen_regi,
+        is_total=model.total,
+        subrows=tuple(map(_row, model.varav or (), raw.get("varav") or ())),
     )
+
+
+def _structure_relations(items: list) -> list[str]:
+    """Between rows: filter or sum, unique ids, sums of rows above, one total row."""
+    problems: list[str] = []
+    rows = [(i, r) for i, r in enumerate(items) if isinstance(r, dict) and "id" in r]
+    ids: list[str] = []
+    for i, row in rows:
+        where = f"rader[{i}] ({row['id']})"
+        if (row.get("filter") is None) == (row.get("summa") is None):
+            problems.append(f"{where}: ange antingen filter eller summa")
+        ids.append(str(row["id"]))
+        subs = row.get("varav") if isinstance(row.get("varav"), list) else []
+        for j, sub in enumerate(subs):
+            if isinstance(sub, dict) and "id" in sub:
+                if sub.get("filter") is None:
+                    sub_where = f"{where}.varav[{j}] ({sub['id']})"
+                    problems.append(f"{sub_where}: en varav-rad behöver filter")
+                ids.append(str(sub["id"]))
+    dupes = sorted({i for i in ids if ids.count(i) > 1})
+    if dupes:
+        problems.append(f"rad-id förekommer flera gånger: {dupes}")
+    known = {str(r["id"]) for _, r in rows}
+    seen: set[str] = set()
+    for _, row in rows:
+        parts = row.get("summa") if isinstance(row.get("summa"), list) else []
+        for part in map(str, parts):
+            if part not in known:
+                problems.append(f"{row['id']}: summa av okänd rad {part!r}")
+            elif part not in seen:
+                problems.append(f"{row['id']}: summerar {part!r} som står längre ned")
+        seen.add(str(row["id"]))
+    if sum(r.get("total") is True for _, r in rows) != 1:
+        problems.append("exakt en rad ska ha total: true (totalraden)")
+    return problems
 
 
 def load_structure(path: Path | str) -> ReportStructure:
     """Read and validate a report-structure YAML (see params/rapportstruktur_2024.yaml)."""
     path = Path(path)
-    data = _read_yaml(path)
-    problems: list[str] = []
-    if not isinstance(data, dict) or not isinstance(data.get("rader"), list):
-        raise ParamsError(path, ["filen ska ha en lista `rader`"])
-    check_keys(data, sorted(_STRUCT_KEYS), problems)
-    rows = [
-        r
-        for i, item in enumerate(data["rader"])
-        if (r := _parse_row(item, f"rader[{i}]", problems)) is not None
-    ]
-    ids = [r.id for r in rows] + [s.id for r in rows for s in r.subrows]
-    dupes = sorted({i for i in ids if ids.count(i) > 1})
-    if dupes:
-        problems.append(f"rad-id förekommer flera gånger: {dupes}")
-    known = {r.id for r in rows}
-    seen: set[str] = set()
-    for r in rows:
-        for part in r.sum_of:
-            if part not in known:
-                problems.append(f"{r.id}: summa av okänd rad {part!r}")
-            elif part not in seen:
-                problems.append(f"{r.id}: summerar {part!r} som står längre ned")
-        seen.add(r.id)
-    unclassified_in = str(data.get("oklassificerat_i", ""))
-    if unclassified_in not in {r.id for r in rows if r.is_sum}:
-        problems.append(f"oklassificerat_i: {unclassified_in!r} ska vara id för en summarad")
-    if sum(r.is_total for r in rows) != 1:
-        problems.append("exakt en rad ska ha total: true (totalraden)")
-    if problems:
+    data = read_yaml(path)
+    model, problems = validate(StructureFile, data)
+    items = data.get("rader") if isinstance(data, dict) else None
+    if isinstance(items, list):
+        problems += _structure_relations(items)
+        sums = {str(r["id"]) for r in items if isinstance(r, dict) and "id" in r and r.get("summa")}
+        unclassified = data.get("oklassificerat_i")
+        if unclassified is not None and str(unclassified) not in sums:
+            problems.append(f"oklassificerat_i: {str(unclassified)!r} ska vara id för en summarad")
+    if problems or model is None:
         raise ParamsError(path, problems)
     return ReportStructure(
         path=path,
-        name=str(data.get("namn", path.stem)),
-        rows=tuple(rows),
-        unclassified_in=unclassified_in,
+        name=model.namn if model.namn is not None else path.stem,
+        rows=tuple(_row(r, raw) for r, raw in zip(model.rader, items, strict=True)),
+        unclassified_in=model.oklassificerat_i,
     )

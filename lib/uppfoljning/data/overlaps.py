@@ -65,49 +65,26 @@ class DuplicateRules:
 def load_rules(params_dir: Path | None) -> DuplicateRules:
     """Read the duplicate rules; a missing file gives the defaults (refuse across files, warn
     within a file)."""
-    from uppfoljning.data.config import ParamsError, check_keys, read_yaml
+    # The model imports this module's dataset names, so it is imported when needed.
+    from uppfoljning.data.config import ParamsError, read_yaml
+    from uppfoljning.data.params.base import validate
+    from uppfoljning.data.params.files import IndataFile
 
     if params_dir is None or not (Path(params_dir) / RULES_FILE).is_file():
         return DuplicateRules()
     path = Path(params_dir) / RULES_FILE
     data = read_yaml(path) or {}
-    problems: list[str] = []
-    if not isinstance(data, dict):
-        raise ParamsError(path, ["filen ska innehålla nyckel: värde-par"])
-    check_keys(data, ["dubbletter"], problems)
-    spec = data.get("dubbletter") or {}
-    if not isinstance(spec, dict):
-        raise ParamsError(path, ["dubbletter: ska vara nyckel: värde-par"])
-    check_keys(spec, ["mellan_filer", "inom_fil", "per_datamangd"], problems, where="dubbletter")
-
-    def choice(item: dict, key: str, allowed: tuple[str, ...], default: str, where: str) -> str:
-        value = str(item.get(key, default))
-        if value not in allowed:
-            problems.append(f"{where}.{key}: {value!r} ska vara en av {', '.join(allowed)}")
-        return value
-
-    across = choice(spec, "mellan_filer", ACROSS_CHOICES, "vagra", "dubbletter")
-    within = choice(spec, "inom_fil", WITHIN_CHOICES, "varna", "dubbletter")
-    per: dict[str, tuple[str, str]] = {}
-    for name, item in (spec.get("per_datamangd") or {}).items():
-        where = f"dubbletter.per_datamangd.{name}"
-        if name not in PERIOD_KEYS:
-            problems.append(
-                f"{where}: gäller bara {', '.join(PERIOD_KEYS)} (andra datamängder får aldrig "
-                "ha dubbletter)"
-            )
-            continue
-        if not isinstance(item, dict):
-            problems.append(f"{where}: ska vara nyckel: värde-par")
-            continue
-        check_keys(item, ["mellan_filer", "inom_fil"], problems, where=where)
-        per[str(name)] = (
-            choice(item, "mellan_filer", ACROSS_CHOICES, across, where),
-            choice(item, "inom_fil", WITHIN_CHOICES, within, where),
-        )
-    if problems:
+    model, problems = validate(IndataFile, data)
+    if problems or model is None:
         raise ParamsError(path, problems)
-    return DuplicateRules(across, within, per, source=f"params/{RULES_FILE}")
+    if model.dubbletter is None:
+        return DuplicateRules(source=f"params/{RULES_FILE}")
+    spec = model.dubbletter
+    per = {
+        name: (item.mellan_filer or spec.mellan_filer, item.inom_fil or spec.inom_fil)
+        for name, item in (spec.per_datamangd or {}).items()
+    }
+    return DuplicateRules(spec.mellan_filer, spec.inom_fil, per, source=f"params/{RULES_FILE}")
 
 
 # --------------------------------------------------------------------------- helpers
