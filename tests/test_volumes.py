@@ -17,18 +17,9 @@ from uppfoljning.demo import published_text
 from uppfoljning.demo.volumes import write_demo_volumes
 from uppfoljning.present.formatting import round_half_up
 from uppfoljning.present.report import open_period
-from uppfoljning.volumes.report import (
-    ACCUMULATED,
-    FLOW,
-    STOCK,
-    VolumeReport,
-    direction_met,
-    forecast,
-    load_assessments,
-    load_catalogue,
-    monthly_frame,
-    year_to_date,
-)
+from uppfoljning.volumes.catalogue import ACCUMULATED, FLOW, STOCK, load_assessments, load_catalogue
+from uppfoljning.volumes.compute import direction_met, forecast, monthly_frame, year_to_date
+from uppfoljning.volumes.report import VolumeReport
 
 ROOT = Path(__file__).resolve().parents[1]
 PARAMS = ROOT / "params"

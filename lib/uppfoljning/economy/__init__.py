@@ -1,5 +1,9 @@
-"""Economy: the ledger over Parquet, the report structure's rows, forecasts, the action plan,
-table checks, the drill-down and the economy report facade (`EconomyReport`).
+"""Economy: the ledger over Parquet and the report structure's rows (`ledger`); pure
+computations of the driftsammandrag and overview (`summary`), investments, budget versions and
+plan years (`budget`), monthly series (`monthly`), unclassified lines, forecasts and the action
+plan; the checked tables of a period (`tables`); and the report facade the notebook calls
+(`report.EconomyReport`), whose headings, sections and texts live in `headers`, `sections` and
+`texts`. Also the drill-down and the commentary draft (`narrative`).
 
 Other domains use only what this package exports here.
 """

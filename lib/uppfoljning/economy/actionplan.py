@@ -18,7 +18,13 @@ from pathlib import Path
 
 import pandas as pd
 
-from uppfoljning.data.config import ParamsError, _read_yaml, check_keys, parse_period
+from uppfoljning.data.config import (
+    ParamsError,
+    ReportStructure,
+    _read_yaml,
+    check_keys,
+    parse_period,
+)
 from uppfoljning.economy.ledger import LEVEL, _scan
 
 TOTAL_LABEL = "Totalt"
@@ -52,6 +58,13 @@ def load_action_plan_config(
     if problems:
         raise ParamsError(path, problems)
     return ActionPlanConfig(path, areas)
+
+
+def load_for_structure(path: Path | str, structure: ReportStructure) -> ActionPlanConfig:
+    """The configuration with every area's rows checked against the report structure (its rows
+    and varav rows)."""
+    known = {r.id for r in structure.rows} | {s.id for r in structure.rows for s in r.subrows}
+    return load_action_plan_config(path, known)
 
 
 def load_measures(data_dir: Path, period: str) -> pd.DataFrame:

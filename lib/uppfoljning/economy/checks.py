@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from uppfoljning.data.config import ReportStructure
+from uppfoljning.data.config import UNCLASSIFIED_LABEL, ReportStructure
 from uppfoljning.economy.ledger import LEVEL, _leaves_under
 
 TOLERANCE_KR = 1.0  # kronor; sums of öre amounts in floating point differ by far less
@@ -93,3 +93,17 @@ def check_column_total(table_id: str, frame: pd.DataFrame, columns: list[str]) -
     if bad:
         _fail(table_id, "summaraden", bad)
     return f"{table_id}: summaraden är summan av raderna."
+
+
+def check_unclassified_total(
+    table_id: str, frame: pd.DataFrame, row: pd.Series, columns: list[str]
+) -> str:
+    """A per-code table of the stray lines: its sum row (`summa`) is the driftsammandrag's
+    "Ej klassificerat" row, so the codes listed are all there is."""
+    for col in columns:
+        if abs(frame.loc["summa", col] - row[col]) > TOLERANCE_KR:
+            raise TableCheckError(
+                f"Tabellen {table_id}: summan ({col}) stämmer inte med raden "
+                f"{UNCLASSIFIED_LABEL!r} i driftsammandraget"
+            )
+    return f"{table_id}: summan är raden {UNCLASSIFIED_LABEL} i driftsammandraget."

@@ -45,6 +45,21 @@ class ComputedForecast:
         return text
 
 
+def previous_forecast_month(
+    ledger: Ledger, year: int, forecast_month: str | None, configured: str | None = None
+) -> str | None:
+    """The forecast before the one in force: `configured` (the period file's
+    `foregaende_prognos`, which must exist), else the year's latest earlier one, else None."""
+    if configured:
+        if configured not in ledger.forecast_months():
+            raise LookupError(f"foregaende_prognos {configured} finns inte i prognos-filen")
+        return configured
+    if forecast_month is None:
+        return None
+    earlier = [m for m in ledger.forecast_months(year) if m < forecast_month]
+    return earlier[-1] if earlier else None
+
+
 def _year_rows(ledger: Ledger, structure: ReportStructure, year: int, month: int) -> pd.DataFrame:
     """Outcome Jan–month and full year per row for a complete earlier year."""
     s = summarise(

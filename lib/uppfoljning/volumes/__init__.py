@@ -1,1 +1,3 @@
-"""Volumes, staff and committee indicators: the measure catalogue and the volume report."""
+"""Volumes, staff and committee indicators: the measure catalogue and goal assessments
+(`catalogue`), pure computations (`compute`), the period's tables (`tables`), the report facade
+(`report.VolumeReport`) and its charts (`plots`)."""
