@@ -27,21 +27,14 @@ from uppfoljning.data.care_forms import load_care_forms
 from uppfoljning.data.ingest import PSEUDONYM_ENV, PSEUDONYM_KEY_FILE, IngestError, ingest
 from uppfoljning.demo import placements as demo_placements
 from uppfoljning.demo.economy import write_demo_data
+from uppfoljning.placements import TARGET_GROUPS, PlacementReport, Register, load_settings
 from uppfoljning.placements import plots as placement_plots
-from uppfoljning.placements.report import (
-    MERGED_LABEL,
-    TARGET_GROUPS,
-    PlacementReport,
-    Register,
-    _recoverable,
-    complementary_suppression,
-    count_format,
-    format_fact,
-    load_settings,
-    month_start,
-    price_volume_mix,
-    ytd_window,
-)
+from uppfoljning.placements.aggregate import price_volume_mix
+from uppfoljning.placements.care_day_tables import MERGED_LABEL
+from uppfoljning.placements.dates import month_start, ytd_window
+from uppfoljning.placements.display import count_format
+from uppfoljning.placements.privacy import _recoverable, complementary_suppression
+from uppfoljning.placements.texts import format_fact
 from uppfoljning.present import plots
 from uppfoljning.present.formatting import NBSP, format_cell, format_kronor, format_with_unit
 

@@ -1,2 +1,21 @@
 """HVB placements: care days, placements as chains of episodes, privacy suppression, the
-commitment forecast, reconciliation with the ledger, and the placement report facade."""
+commitment forecast, reconciliation with the ledger, and the placement report facade.
+
+Layers (see `report` for the module map): pure computations (`dates`, `register`,
+`aggregate`, `forecast`, `reconcile`, `settings`), the privacy step (`privacy`), and the
+presentation the notebook calls (`PlacementReport` in `report`, its sections and `plots`).
+"""
+
+from uppfoljning.placements.register import ADULTS, CHILDREN, TARGET_GROUPS, Register
+from uppfoljning.placements.report import PlacementReport
+from uppfoljning.placements.settings import PlacementSettings, load_settings
+
+__all__ = [
+    "ADULTS",
+    "CHILDREN",
+    "TARGET_GROUPS",
+    "PlacementReport",
+    "PlacementSettings",
+    "Register",
+    "load_settings",
+]
