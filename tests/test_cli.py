@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import io
+import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
 from uppfoljning.peers import kolada, sources
-from uppfoljning.run import cli
+from uppfoljning.run import cli, console
+from uppfoljning.run.workers import NotebookLine
 
 
 def test_kolada_refresh_asks_for_the_reports_requests(tmp_path, monkeypatch, capsys):
@@ -76,3 +79,54 @@ def test_init_creates_a_complete_project_and_never_overwrites_one(tmp_path, caps
     from uppfoljning.run.project import notebooks_dir
 
     assert (notebooks_dir(project) / "ekonomi.ipynb").is_file()
+
+
+class _Terminal(io.StringIO):
+    """Captured output that says it is a terminal, as rich checks."""
+
+    def isatty(self) -> bool:
+        return True
+
+
+def _notebook_messages() -> list[str]:
+    return [
+        "Kör 2 notebooks för augusti 2024 med kärnan python3, 2 åt gången.",
+        NotebookLine("startar ekonomi", "ekonomi", "startar"),
+        NotebookLine("startar volymer", "volymer", "startar"),
+        NotebookLine("klar volymer (6,9 s)", "volymer", "klar"),
+        NotebookLine("FEL i ekonomi (7,8 s): ValueError: [fel]", "ekonomi", "fel"),
+        "Rapporten för augusti 2024 finns i reports/2024-08",
+    ]
+
+
+def test_progress_is_the_plain_lines_when_stdout_is_not_a_terminal(tmp_path, capsys, monkeypatch):
+    with console.notebook_progress() as progress:
+        for message in _notebook_messages():
+            progress(message)
+    assert capsys.readouterr().out.splitlines() == [str(m) for m in _notebook_messages()]
+    large, small = tmp_path / "huvudbok_2024.csv", tmp_path / "budget_2024.csv"
+    large.write_bytes(b"x" * 1_500_000)
+    small.write_bytes(b"x" * 10)
+    monkeypatch.setattr(console, "LARGE_FILE", 1_000_000)
+    with console.reading_progress() as reading:
+        reading(large)
+        reading(small)
+    assert capsys.readouterr().out == "  läser huvudbok_2024.csv (1,5 MB)\n"
+
+
+def test_progress_on_a_terminal_shows_spinners_and_keeps_every_line(tmp_path, monkeypatch):
+    screen = _Terminal()
+    monkeypatch.setattr(sys, "stdout", screen)
+    with console.notebook_progress() as progress:
+        for message in _notebook_messages():
+            progress(message)
+    shown = screen.getvalue()
+    assert "kör ekonomi" in shown  # the spinner line of a running notebook
+    position = 0
+    for message in _notebook_messages():  # every line, in order, markup shown as text
+        position = shown.index(str(message), position) + len(message)
+    screen.truncate(0)
+    (tmp_path / "huvudbok_2024.csv").write_bytes(b"x" * 2_000_000)
+    with console.reading_progress() as reading:
+        reading(tmp_path / "huvudbok_2024.csv")
+    assert "läser huvudbok_2024.csv (2,0 MB)" in screen.getvalue()

@@ -21,6 +21,7 @@ from uppfoljning.data.ingest import SCHEMAS, IngestError, ingest
 from uppfoljning.data.overlaps import load_rules
 from uppfoljning.peers.kolada import KoladaError
 from uppfoljning.present.formatting import format_number
+from uppfoljning.run.console import notebook_progress, reading_progress
 from uppfoljning.run.preflight import PreflightError, check_period
 from uppfoljning.run.project import ProjectExists, init_project, notebooks_dir
 
@@ -50,9 +51,9 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 def _ingest(raw: Path, processed: Path, params_dir: Path, force: bool = False, stage: bool = False):
     rules = load_rules(params_dir)
-    with warnings.catch_warnings(record=True) as caught:
+    with warnings.catch_warnings(record=True) as caught, reading_progress() as reading:
         warnings.simplefilter("always")
-        result = ingest(raw, processed, force=force, rules=rules, stage=stage)
+        result = ingest(raw, processed, force=force, rules=rules, stage=stage, reading=reading)
     empty = [n for n, d in result.datasets.items() if not d["files"]]
     for w in result.warnings + [str(c.message) for c in caught]:
         if not w.endswith("(tom datamängd)"):
@@ -122,17 +123,19 @@ def cmd_run(args: argparse.Namespace) -> int:
         "demodata": result.demo,
     }
     try:
-        summary = run_report(
-            args.period,
-            notebooks=notebooks,
-            notebooks_dir=source,
-            params_file=params_file,
-            data_dir=processed,
-            out_dir=out,
-            manifest_extra=extra,
-            jobs=args.jobs,
-            keep_others=bool(args.only),  # --only refreshes some notebooks, keeps the rest
-        )
+        with notebook_progress() as progress:
+            summary = run_report(
+                args.period,
+                notebooks=notebooks,
+                notebooks_dir=source,
+                params_file=params_file,
+                data_dir=processed,
+                out_dir=out,
+                manifest_extra=extra,
+                jobs=args.jobs,
+                progress=progress,
+                keep_others=bool(args.only),  # --only refreshes some notebooks, keeps the rest
+            )
     except NotebookFailed as exc:
         if exc.previous_report is not None:
             previous = exc.previous_report
