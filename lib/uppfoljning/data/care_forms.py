@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from uppfoljning.data.config import ParamsError, project_root, read_yaml
+from uppfoljning.data.params import validate
+from uppfoljning.data.params.domains import CareFormsFile
 
 CATALOGUE_FILE = "vardformer.yaml"
 
@@ -63,64 +65,50 @@ def _params_dir(params_dir: Path | str | None) -> Path:
     return Path(params_dir) if params_dir else project_root() / "params"
 
 
-def _load_yaml_mapping(path: Path) -> dict:
+def _read_existing(path: Path) -> object:
+    """A params file as data; a missing file, bad bytes and duplicate keys are ParamsErrors."""
     if not path.is_file():
         raise ParamsError(path, ["filen finns inte"])
-    data = read_yaml(path)  # duplicate keys and bad bytes are errors with their line
+    return read_yaml(path)  # duplicate keys and bad bytes are errors with their line
+
+
+def _care_form_relations(data: object) -> list[str]:
+    """What the model cannot see: groups named by the forms, codes equal but for case."""
     if not isinstance(data, dict):
-        raise ParamsError(path, ["filen ska innehålla nyckel: värde-par"])
-    return data
+        return []
+    groups = data.get("grupper")
+    known = {str(g) for g in groups} if isinstance(groups, dict) else set()
+    forms = data.get("vardformer")
+    problems: list[str] = []
+    seen: set[str] = set()
+    for code, spec in forms.items() if isinstance(forms, dict) else ():
+        where = f"vardformer.{code}"
+        group = spec.get("grupp") if isinstance(spec, dict) else None
+        if isinstance(groups, dict) and group is not None and str(group) not in known:
+            problems.append(f"{where}: okänd grupp {group!r}")
+        key = str(code).strip().lower()
+        if key in seen:
+            problems.append(f"{where}: koden förekommer två gånger")
+        seen.add(key)
+    return problems
 
 
 def load_care_forms(params_dir: Path | str | None = None) -> CareFormCatalogue:
     """Read and validate `vardformer.yaml` (every problem reported at once)."""
     path = _params_dir(params_dir) / CATALOGUE_FILE
-    data = _load_yaml_mapping(path)
-    problems: list[str] = []
-    groups: dict[str, CareGroup] = {}
-    for gid, spec in (data.get("grupper") or {}).items():
-        if not isinstance(spec, dict) or "namn" not in spec:
-            problems.append(f"grupper.{gid}: namn saknas")
-            continue
-        groups[str(gid)] = CareGroup(
-            str(gid),
-            str(spec["namn"]),
-            bool(spec.get("familjehem", False)),
-            bool(spec.get("konsulentstott", False)),
-        )
-    if not groups:
-        problems.append("grupper: minst en vårdformsgrupp krävs")
-    forms: dict[str, CareForm] = {}
-    for code, spec in (data.get("vardformer") or {}).items():
-        key = str(code).strip().lower()
-        where = f"vardformer.{code}"
-        if not isinstance(spec, dict):
-            problems.append(f"{where}: ska ha namn, grupp och konto")
-            continue
-        missing = [k for k in ("namn", "grupp", "konto") if k not in spec]
-        if missing:
-            problems.append(f"{where}: {', '.join(missing)} saknas")
-            continue
-        if spec["grupp"] not in groups:
-            problems.append(f"{where}: okänd grupp {spec['grupp']!r}")
-        account, activity = str(spec["konto"]), spec.get("verksamhet")
-        if not account.isdigit():
-            problems.append(f"{where}: konto ska vara siffror (citera det), fick {account!r}")
-        if activity is not None and not str(activity).isdigit():
-            problems.append(f"{where}: verksamhet ska vara siffror, fick {activity!r}")
-        if key in forms:
-            problems.append(f"{where}: koden förekommer två gånger")
-        forms[key] = CareForm(
-            key,
-            str(spec["namn"]),
-            str(spec["grupp"]),
-            account,
-            None if activity is None else str(activity),
-        )
-    if not forms:
-        problems.append("vardformer: minst en vårdform krävs")
-    if problems:
+    data = _read_existing(path)
+    model, problems = validate(CareFormsFile, data)
+    problems += _care_form_relations(data)
+    if problems or model is None:
         raise ParamsError(path, problems)
+    groups = {
+        gid: CareGroup(gid, spec.namn, spec.familjehem, spec.konsulentstott)
+        for gid, spec in model.grupper.items()
+    }
+    forms: dict[str, CareForm] = {}
+    for code, spec in model.vardformer.items():
+        key = code.strip().lower()
+        forms[key] = CareForm(key, spec.namn, spec.grupp, spec.konto, spec.verksamhet)
     return CareFormCatalogue(path, groups, forms)
 
 

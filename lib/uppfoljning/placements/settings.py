@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from uppfoljning.data.care_forms import _load_yaml_mapping, _params_dir
+from uppfoljning.data.care_forms import _params_dir, _read_existing
 from uppfoljning.data.config import ParamsError
 from uppfoljning.placements.register import TARGET_GROUPS
 
@@ -43,7 +43,9 @@ class PlacementSettings:
 def load_settings(params_dir: Path | str | None = None) -> PlacementSettings:
     """Read and validate `hvb.yaml`."""
     path = _params_dir(params_dir) / SETTINGS_FILE
-    data = _load_yaml_mapping(path)
+    data = _read_existing(path)
+    if not isinstance(data, dict):
+        raise ParamsError(path, ["filen ska innehålla nyckel: värde-par"])
     problems: list[str] = []
     rec = data.get("avstamning") or {}
     mappings: dict[str, LedgerMapping] = {}

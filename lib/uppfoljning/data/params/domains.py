@@ -250,15 +250,30 @@ class CareFormModel(ParamsModel):
     )
 
 
+def _nonempty(message: str) -> BeforeValidator:
+    """A mapping with at least one entry; `message` when it is empty (`grupper:` or `{}`)."""
+
+    def check(value: Any) -> Any:
+        if not value:
+            raise fail(message)
+        return value
+
+    return BeforeValidator(check)
+
+
+CareGroups = Annotated[dict[Text, CareGroupModel], _nonempty("minst en vårdformsgrupp krävs")]
+CareForms = Annotated[dict[Text, CareFormModel], _nonempty("minst en vårdform krävs")]
+
+
 class CareFormsFile(ParamsModel):
     """Placeringsregistrets vårdformer: grupp och konto; okända koder vägras vid inläsning."""
 
     file: ClassVar[str] = "params/vardformer.yaml"
 
-    grupper: dict[Text, CareGroupModel] = Field(
+    grupper: CareGroups = Field(
         description="Vårdformsgrupperna (minst en).", json_schema_extra={"nyckel": "grupp"}
     )
-    vardformer: dict[Text, CareFormModel] = Field(
+    vardformer: CareForms = Field(
         description="Registrets koder (gemener), var och en en gång.",
         json_schema_extra={"nyckel": "kod"},
     )
