@@ -8,10 +8,15 @@ from pathlib import Path
 
 from uppfoljning.data.care_forms import _params_dir, _read_existing
 from uppfoljning.data.config import ParamsError
-from uppfoljning.placements.register import TARGET_GROUPS
+from uppfoljning.data.params import validate
+from uppfoljning.data.params.domains import PRIVACY_FLOOR as PRIVACY_FLOOR  # never shown below
+from uppfoljning.data.params.domains import (
+    PlacementForecastModel,
+    PlacementSettingsFile,
+    ReconciliationModel,
+)
 
 SETTINGS_FILE = "hvb.yaml"
-PRIVACY_FLOOR = 5  # counts under this are never shown, whatever hvb.yaml says
 
 
 @dataclass(frozen=True)
@@ -41,55 +46,26 @@ class PlacementSettings:
 
 
 def load_settings(params_dir: Path | str | None = None) -> PlacementSettings:
-    """Read and validate `hvb.yaml`."""
+    """Read and validate `hvb.yaml` with its model (which refuses `sekretess_under` below the
+    privacy floor 5); the file has no relations between values to check by hand."""
     path = _params_dir(params_dir) / SETTINGS_FILE
-    data = _read_existing(path)
-    if not isinstance(data, dict):
-        raise ParamsError(path, ["filen ska innehålla nyckel: värde-par"])
-    problems: list[str] = []
-    rec = data.get("avstamning") or {}
-    mappings: dict[str, LedgerMapping] = {}
-    for target, spec in (rec.get("malgrupper") or {}).items():
-        if target not in TARGET_GROUPS:
-            problems.append(f"avstamning.malgrupper: okänd målgrupp {target!r}")
-            continue
-        if not isinstance(spec, dict) or not {"rad", "verksamhet", "konto"} <= set(spec):
-            problems.append(f"avstamning.malgrupper.{target}: rad, verksamhet och konto krävs")
-            continue
-        codes = [str(c) for c in (*spec["verksamhet"], *spec["konto"], spec["rad"])]
-        if not all(c.isdigit() for c in codes):
-            problems.append(f"avstamning.malgrupper.{target}: koder ska vara siffror (citera dem)")
-        mappings[target] = LedgerMapping(
-            target,
-            str(spec["rad"]),
-            tuple(str(v) for v in spec["verksamhet"]),
-            tuple(str(k) for k in spec["konto"]),
-        )
-    forecast = data.get("prognos") or {}
-    try:
-        settings = PlacementSettings(
-            path=path,
-            ledger=mappings,
-            threshold_percent=float(rec.get("troskel_procent", 3.0)),
-            threshold_kr=float(rec.get("troskel_kr", 100_000)),
-            consultancy_target=float(data.get("mal_andel_konsulentstodda", 25)),
-            inflow_months=int(forecast.get("inflode_manader", 6)),
-            history_months=int(forecast.get("historik_manader", 36)),
-            min_completed=int(forecast.get("minsta_antal_avslutade", 10)),
-            fallback_length={
-                str(k): int(v) for k, v in (forecast.get("standardlangd_dagar") or {}).items()
-            },
-            suppress_below=int(data.get("sekretess_under", PRIVACY_FLOOR)),
-        )
-    except (TypeError, ValueError) as exc:
-        problems.append(f"ogiltigt värde: {exc}")
-        settings = None
-    if settings is not None and settings.suppress_below < PRIVACY_FLOOR:
-        # The floor protects the children in the register; a lower value would publish them.
-        problems.append(
-            f"sekretess_under: {settings.suppress_below} är lägre än golvet {PRIVACY_FLOOR}; "
-            f"antal under {PRIVACY_FLOOR} visas aldrig"
-        )
-    if problems or settings is None:
+    model, problems = validate(PlacementSettingsFile, _read_existing(path))
+    if problems or model is None:
         raise ParamsError(path, problems)
-    return settings
+    rec = model.avstamning or ReconciliationModel()
+    forecast = model.prognos or PlacementForecastModel()
+    return PlacementSettings(
+        path=path,
+        ledger={
+            target: LedgerMapping(target, spec.rad, spec.verksamhet, spec.konto)
+            for target, spec in (rec.malgrupper or {}).items()
+        },
+        threshold_percent=float(rec.troskel_procent),
+        threshold_kr=float(rec.troskel_kr),
+        consultancy_target=float(model.mal_andel_konsulentstodda),
+        inflow_months=forecast.inflode_manader,
+        history_months=forecast.historik_manader,
+        min_completed=forecast.minsta_antal_avslutade,
+        fallback_length=dict(forecast.standardlangd_dagar or {}),
+        suppress_below=model.sekretess_under,
+    )

@@ -171,6 +171,7 @@ TARGET_GROUPS = ("barn_unga", "vuxna")
 
 
 def _privacy(value: Any) -> int:
+    """The floor protects the children in the register: a lower value would publish them."""
     if not isinstance(value, int) or isinstance(value, bool):
         raise fail(f"ska vara ett heltal, fick {value!r}")
     if value < PRIVACY_FLOOR:
