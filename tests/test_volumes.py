@@ -77,9 +77,10 @@ def test_catalogue_lists_every_problem_at_once(tmp_path):
         "måttet förekommer flera gånger: ['a']",
         "'tjugo' är inte ett årtal",
         "decimaler: ska vara ett heltal",
+        "(d).prognos: 'gissning' ska vara en av kvot",  # beside d's missing rad
     ):
         assert expected in text
-    assert len(info.value.problems) == 9
+    assert len(info.value.problems) == 10
 
 
 def test_assessments_are_validated(tmp_path):
