@@ -18,13 +18,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from uppfoljning.data.config import (
-    ParamsError,
-    ReportStructure,
-    _read_yaml,
-    check_keys,
-    parse_period,
-)
+from uppfoljning.data.config import ParamsError, ReportStructure, _read_yaml, parse_period
+from uppfoljning.data.params import validate
+from uppfoljning.data.params.domains import ActionPlanFile
 from uppfoljning.economy.ledger import LEVEL, _scan
 
 TOTAL_LABEL = "Totalt"
@@ -39,25 +35,20 @@ class ActionPlanConfig:
 def load_action_plan_config(
     path: Path | str, known_rows: set[str] | None = None
 ) -> ActionPlanConfig:
+    """Read and validate `atgardsplan.yaml` with its model; by hand only whether the rows exist
+    in the report structure (`known_rows`, when given)."""
     path = Path(path)
     data = _read_yaml(path)
-    problems: list[str] = []
-    if not isinstance(data, dict) or not isinstance(data.get("omraden"), dict):
-        raise ParamsError(path, ["filen ska ha `omraden:` med område: [rad-id, …]"])
-    check_keys(data, ["omraden"], problems)
-    areas: dict[str, tuple[str, ...]] = {}
-    for label, rows in data["omraden"].items():
-        rows = rows or []
-        if not isinstance(rows, list):
-            problems.append(f"omraden.{label}: ska vara en lista med rad-id")
-            continue
-        unknown = [str(r) for r in rows if known_rows is not None and str(r) not in known_rows]
+    model, problems = validate(ActionPlanFile, data)
+    areas = data.get("omraden") if isinstance(data, dict) else None
+    for label, rows in areas.items() if isinstance(areas, dict) and known_rows is not None else ():
+        listed = rows if isinstance(rows, list) else []
+        unknown = [str(r) for r in listed if str(r) not in known_rows]
         if unknown:
             problems.append(f"omraden.{label}: okända rader i rapportstrukturen: {unknown}")
-        areas[str(label)] = tuple(str(r) for r in rows)
-    if problems:
+    if problems or model is None:
         raise ParamsError(path, problems)
-    return ActionPlanConfig(path, areas)
+    return ActionPlanConfig(path, {label: rows or () for label, rows in model.omraden.items()})
 
 
 def load_for_structure(path: Path | str, structure: ReportStructure) -> ActionPlanConfig:
