@@ -130,3 +130,21 @@ def test_progress_on_a_terminal_shows_spinners_and_keeps_every_line(tmp_path, mo
     with console.reading_progress() as reading:
         reading(tmp_path / "huvudbok_2024.csv")
     assert "läser huvudbok_2024.csv (2,0 MB)" in screen.getvalue()
+
+
+def test_the_nearest_project_wins_over_a_checkout_around_it(tmp_path, monkeypatch):
+    from uppfoljning.data.config import project_root
+
+    checkout = tmp_path / "kalla"
+    (checkout / "params").mkdir(parents=True)
+    (checkout / "pyproject.toml").touch()
+    package = checkout / "lib" / "uppfoljning"
+    (package / "params").mkdir(parents=True)  # the package's link to params/ is no project
+    (package / "__init__.py").touch()
+    nested = checkout / "kommun"
+    (nested / "params").mkdir(parents=True)
+    monkeypatch.delenv("UPPFOLJNING_HOME", raising=False)
+    assert project_root(nested / "params") == nested
+    assert project_root(package) == checkout
+    monkeypatch.setenv("UPPFOLJNING_HOME", str(nested))
+    assert project_root(package) == nested

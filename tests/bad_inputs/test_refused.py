@@ -201,6 +201,16 @@ def _shadowing_structure(p) -> list[str]:
     return ["rapportstruktur_2024.yaml, rad 51320", "rad 51330", "raden blir tom", "tas av 513"]
 
 
+def _misspelled_comment_heading(p) -> list[str]:
+    path = p.params / "kommentarer" / f"{PERIOD}.md"
+    lines = path.read_text(encoding="utf-8").splitlines()
+    path.write_text(
+        "\n".join([*lines, "", "## Investeringarr", "Text som annars försvann."]) + "\n",
+        encoding="utf-8",
+    )
+    return [f"{PERIOD}.md, rad {len(lines) + 2}", "”Investeringarr”", "Rubriker som visas:"]
+
+
 def _out_is_a_file(p) -> list[str]:
     (p.root / "utdata").write_text("inte en katalog", encoding="utf-8")
     return []
@@ -457,6 +467,16 @@ CASES = [
     ),
     Case("struktur-skuggad-rad", _shadowing_structure, command=("run", PERIOD)),
     Case("struktur-skuggad-rad-check", _shadowing_structure, command=("check", PERIOD)),
+    Case("kommentar-under-okand-rubrik", _misspelled_comment_heading, command=("run", PERIOD)),
+    Case(
+        "kommentar-under-okand-rubrik-check", _misspelled_comment_heading, command=("check", PERIOD)
+    ),
+    Case(
+        "data-katalog-utan-raw",
+        lambda p: [],
+        command=("ingest", "--data", "data/raw"),
+        expect=("--data data/raw", "ingen raw/"),
+    ),
     # -- the run: periods that cannot be computed
     Case(
         "period-utan-huvudbok",

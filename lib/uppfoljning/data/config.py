@@ -45,10 +45,9 @@ def project_root(start: Path | None = None) -> Path:
         return Path(env).resolve()
     here = (start or Path.cwd()).resolve()
     for candidate in (here, *here.parents):
-        if (candidate / "params").is_dir() and (candidate / "pyproject.toml").is_file():
-            return candidate
-    for candidate in (here, *here.parents):
-        if (candidate / "params").is_dir():
+        # The nearest params/ wins (a municipality's project inside a checkout is its own);
+        # the package's own link lib/uppfoljning/params is not a project.
+        if (candidate / "params").is_dir() and not (candidate / "__init__.py").is_file():
             return candidate
     raise FileNotFoundError(
         f"Hittar ingen projektkatalog (med params/) från {here}; sätt UPPFOLJNING_HOME."

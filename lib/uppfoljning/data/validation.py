@@ -69,9 +69,9 @@ def _decimal_mark(raw: RawTable, schema: Schema, problems: list[str]) -> bool | 
             example_col, example_idx = comma_at
             problems.append(
                 f"{raw.path.name}, rad {raw.line(idx)}, {raw.where(column)}: "
-                f"{raw.data[column][idx].as_py()!r} har en punkt, men filen har decimalkomma "
+                f"'{raw.data[column][idx].as_py()}' har en punkt, men filen har decimalkomma "
                 f"(t.ex. rad {raw.line(example_idx)}, {raw.where(example_col)}: "
-                f"{raw.data[example_col][example_idx].as_py()!r}); en punkt läses då bara som "
+                f"'{raw.data[example_col][example_idx].as_py()}'); en punkt läses då bara som "
                 "tusentalsavgränsare i grupper om tre siffror. Använd ett och samma "
                 "decimaltecken i hela filen"
             )

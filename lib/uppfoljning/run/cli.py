@@ -32,6 +32,15 @@ def _paths(args: argparse.Namespace) -> tuple[Path, Path, Path]:
     return root, data / "raw", data / "processed"
 
 
+def _require_raw(args: argparse.Namespace, raw: Path) -> None:
+    """A mistyped --data would otherwise create an empty processed/ and report on nothing."""
+    if getattr(args, "data", None) and not raw.is_dir():
+        raise FileNotFoundError(
+            f"--data {args.data}: katalogen har ingen raw/ (ange datakatalogen som innehåller "
+            "raw/ och processed/, t.ex. data)"
+        )
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     from uppfoljning.demo.suite import write_demo_suite
 
@@ -62,7 +71,7 @@ def _ingest(raw: Path, processed: Path, params_dir: Path, force: bool = False, s
         if info["files"]:
             state = "oförändrad" if info.get("skipped") else f"{info['rows']} rader inlästa"
             if info.get("kept"):
-                state = "inga filer i raw/, den tidigare inlästa behålls"
+                continue  # the warning above already says it is kept
             print(f"  {name}: {state}")
     if empty:
         print(f"  saknas i {raw.name}/ (tomma): {', '.join(empty)}")
@@ -71,6 +80,7 @@ def _ingest(raw: Path, processed: Path, params_dir: Path, force: bool = False, s
 
 def cmd_ingest(args: argparse.Namespace) -> int:
     root, raw, processed = _paths(args)
+    _require_raw(args, raw)
     print(f"Läser in {raw} → {processed}")
     _ingest(raw, processed, root / "params", force=args.force)
     return 0
@@ -95,6 +105,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         Path(args.params).resolve() if args.params else root / "params" / f"{args.period}.yaml"
     )
     params = load_period_params(params_file, period=args.period)
+    _require_raw(args, raw)
     notebooks = list(args.only or params.notebooks)
     source = notebooks_dir(root)
     unknown = [n for n in notebooks if not (source / f"{n}.ipynb").is_file()]
@@ -108,7 +119,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     # New data are checked before they replace the old: a refused run leaves processed/ as it was.
     result = _ingest(raw, processed, params_file.parent, stage=True)
     try:
-        check = check_period(params, processed, notebooks, locate=result.path)
+        check = check_period(params, processed, notebooks, locate=result.path, notebooks_dir=source)
     except BaseException:
         result.discard()
         raise
@@ -165,7 +176,10 @@ def cmd_init(args: argparse.Namespace) -> int:
     print("  params/        exempel på parametrar: utgå från dem")
     print("  data/raw/      lägg kommunens exporter här")
     print("  README.md      hur en period körs")
-    print(f"Nästa steg: cd {target} && uppfoljning check")
+    print(
+        f"Nästa steg: lägg kommunens exporter i {target / 'data' / 'raw'}, skriv periodens "
+        f"parametrar i params/, sedan: cd {target} && uppfoljning check"
+    )
     return 0
 
 
@@ -176,11 +190,14 @@ def cmd_check(args: argparse.Namespace) -> int:
     period = args.period or latest_period(root / "params")
     params_file = Path(args.params).resolve() if args.params else root / "params" / f"{period}.yaml"
     params = load_period_params(params_file, period=period)
+    _require_raw(args, raw)
     print(f"Parametrar: {params_file} ✓")
     print(f"Läser in {raw} (kontroll, inget sparas)")
     result = _ingest(raw, processed, params_file.parent, stage=True)
     try:
-        check = check_period(params, processed, locate=result.path)
+        check = check_period(
+            params, processed, locate=result.path, notebooks_dir=notebooks_dir(root)
+        )
     finally:
         result.discard()
     print(check.text())

@@ -10,6 +10,7 @@ together; nothing runs and nothing is published while any remain.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -125,8 +126,12 @@ def check_period(
     notebooks: Sequence[str] | None = None,
     *,
     locate: Locate | None = None,
+    notebooks_dir: Path | None = None,
 ) -> Preflight:
     """Everything that must hold before `notebooks` (default: the period's) can run.
+
+    `notebooks_dir` holds the notebooks; their calls of `ctx.comment` with a heading say which headings
+    of the comments file are shown (None: the headings are not checked).
 
     `locate(dataset)` gives the Parquet file to check (default: processed/<dataset>.parquet;
     a staged ingest passes its new files, checked before they replace the old ones).
@@ -136,6 +141,7 @@ def check_period(
         locate = lambda dataset: processed / f"{dataset}.parquet"  # noqa: E731
     notebooks = list(notebooks or params.notebooks)
     result = Preflight(params.period)
+    _check_comment_headings(params, notebooks_dir, result)
     for name, load in _params_checks(params):
         try:
             load()
@@ -167,6 +173,41 @@ def check_period(
     if "r9_jamforelser" in notebooks:
         _check_kolada(params, processed, result)
     return result
+
+
+_COMMENT_CALL = re.compile(r"""\.comment\(\s*["']([^"']+)["']""")
+
+
+def comment_headings(notebooks_dir: Path, notebooks: Sequence[str]) -> list[str]:
+    """The headings of the comments file that the notebooks (or the library) show."""
+    sources = [Path(notebooks_dir) / f"{name}.ipynb" for name in notebooks]
+    sources += sorted(Path(__file__).resolve().parents[1].rglob("*.py"))
+    found: dict[str, str] = {}
+    for path in sources:
+        if path.is_file():
+            text = path.read_text(encoding="utf-8").replace('\\"', '"')
+            for heading in _COMMENT_CALL.findall(text):
+                found.setdefault(heading.lower(), heading)
+    return sorted(found.values())
+
+
+def _check_comment_headings(
+    params: PeriodParams, notebooks_dir: Path | None, result: Preflight
+) -> None:
+    """Text under a heading no report shows would silently disappear: refuse it."""
+    if params.comments_file is None or notebooks_dir is None:
+        return
+    valid = comment_headings(notebooks_dir, params.notebooks)
+    known = {h.lower() for h in valid}
+    name = params.comments_file.name
+    lines = params.comments_file.read_text(encoding="utf-8").splitlines()
+    for number, line in enumerate(lines, start=1):
+        if line.startswith("## ") and line[3:].strip().lower() not in known:
+            result.errors.append(
+                f"{name}, rad {number}: rubriken ”{line[3:].strip()}” visas inte i någon "
+                f"rapport, så texten under den skulle försvinna. Rubriker som visas: "
+                f"{', '.join(valid)}"
+            )
 
 
 def _ledger_codes(locate: Locate, year: int) -> pd.DataFrame:
