@@ -6,9 +6,8 @@ Notebooks import this package and call into it for everything: loading a period
 
 from importlib.metadata import PackageNotFoundError, version
 
-from uppfoljning.economy import drilldown, forecast, narrative
-from uppfoljning.economy import report as economy
-from uppfoljning.economy.report import EconomyReport
+from uppfoljning import economy
+from uppfoljning.economy import EconomyReport, drilldown, forecast, narrative
 from uppfoljning.present import formatting, plots, report
 from uppfoljning.present.report import ReportContext, open_period
 

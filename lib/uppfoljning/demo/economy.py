@@ -70,7 +70,7 @@ from uppfoljning.demo.economy_spec import (
 )
 from uppfoljning.demo.economy_targets import DemoTargets, solve_targets
 from uppfoljning.demo.placements import ledger_costs, write_demo_placements
-from uppfoljning.demo.workbook import _save_workbook, write_budget_book
+from uppfoljning.demo.workbook import save_workbook, write_budget_book
 
 __all__ = ["write_demo_data"]
 
@@ -297,7 +297,7 @@ def write_investment_budget(out_dir: Path, targets: DemoTargets) -> Path:
                 ]
             )
     path = out_dir / f"investeringsbudget_{YEAR}.xlsx"
-    _save_workbook(wb, path)
+    save_workbook(wb, path)
     return path
 
 

@@ -53,7 +53,7 @@ from uppfoljning.demo.economy_spec import (
     YEAR,
 )
 from uppfoljning.demo.economy_targets import DemoTargets, load_published, solve_targets
-from uppfoljning.demo.workbook import _save_workbook, write_budget_book
+from uppfoljning.demo.workbook import save_workbook, write_budget_book
 
 __all__ = [
     "CODE_MAP",
@@ -423,7 +423,7 @@ def write_budget_plan(out_dir: Path, targets: DemoTargets) -> Path:
                         [year, PLAN_VERSION, ansvar or None, verksamhet, "3000", None, rev // KR]
                     )
     path = out_dir / "budget_plan.xlsx"
-    _save_workbook(wb, path)
+    save_workbook(wb, path)
     return path
 
 
@@ -504,7 +504,7 @@ def write_investment_budget_2023(out_dir: Path) -> Path:
                 [PREVIOUS_YEAR, project, spec.frame, spec.forecasts[month], spec.income, month]
             )
     path = out_dir / f"investeringsbudget_{PREVIOUS_YEAR}.xlsx"
-    _save_workbook(wb, path)
+    save_workbook(wb, path)
     return path
 
 

@@ -259,7 +259,7 @@ def write_volumes_csv(out_dir: Path, series: list[_Series]) -> Path:
 
 def write_volumes_xlsx(out_dir: Path, series: list[_Series]) -> Path:
     """volymer_2024.xlsx: the same export saved from Excel, months as dates."""
-    from uppfoljning.demo.economy import _save_workbook  # deferred: demo.py may import this module
+    from uppfoljning.demo.workbook import save_workbook
 
     wb = Workbook()
     ws = wb.active
@@ -268,7 +268,7 @@ def write_volumes_xlsx(out_dir: Path, series: list[_Series]) -> Path:
     for key, year, month, group, sex, value in _volume_rows(series, (YEAR,)):
         ws.append([key, dt.datetime(year, month, 1), group or None, sex or None, value])
     path = out_dir / "volymer_2024.xlsx"
-    _save_workbook(wb, path)
+    save_workbook(wb, path)
     return path
 
 

@@ -16,7 +16,7 @@ from uppfoljning.demo.bookings import _Key
 FIXED_TIMESTAMP = (2024, 9, 2, 8, 0, 0)
 
 
-def _save_workbook(wb: Workbook, path: Path) -> None:
+def save_workbook(wb: Workbook, path: Path) -> None:
     """Save an openpyxl workbook byte-for-byte reproducibly (fixed properties and zip times)."""
     import datetime as dt
 
@@ -67,4 +67,4 @@ def write_budget_book(
         ws.append([year, "original", key.ansvar, key.verksamhet, key.konto, None, amount // 100])
     if not done:
         raise ValueError(f"original budget key {cut_key} not in the {year} budget")
-    _save_workbook(wb, path)
+    save_workbook(wb, path)

@@ -9,5 +9,13 @@ Other domains use only what this package exports here.
 """
 
 from uppfoljning.economy.ledger import ClassificationWarning, Ledger, classify
+from uppfoljning.economy.report import EconomyReport, publish_headlines, unclassified_summary
 
-__all__ = ["ClassificationWarning", "Ledger", "classify"]
+__all__ = [
+    "ClassificationWarning",
+    "EconomyReport",
+    "Ledger",
+    "classify",
+    "publish_headlines",
+    "unclassified_summary",
+]

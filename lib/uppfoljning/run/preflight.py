@@ -130,8 +130,8 @@ def check_period(
 ) -> Preflight:
     """Everything that must hold before `notebooks` (default: the period's) can run.
 
-    `notebooks_dir` holds the notebooks; their calls of `ctx.comment` with a heading say which headings
-    of the comments file are shown (None: the headings are not checked).
+    `notebooks_dir` holds the notebooks; the headings they pass to `ctx.comment` are the ones
+    of the comments file that are shown (None: the headings are not checked).
 
     `locate(dataset)` gives the Parquet file to check (default: processed/<dataset>.parquet;
     a staged ingest passes its new files, checked before they replace the old ones).
