@@ -159,7 +159,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         print(f"Fel: {exc}", file=sys.stderr)
         return 1
     if "ekonomi" in notebooks:  # stray ledger lines belong on the console, not only in the page
-        from uppfoljning.economy.report import unclassified_summary
+        from uppfoljning.economy import unclassified_summary
 
         for line in unclassified_summary(params_file, processed):
             print(line)

@@ -103,12 +103,12 @@ def _params_checks(params: PeriodParams) -> list[tuple[str, Callable[[], object]
         checks.append(("atgardsplan", lambda: load_action_plan_config(params.action_plan_file)))
     if "hvb_placeringar" in params.notebooks:
         from uppfoljning.data.care_forms import load_care_forms
-        from uppfoljning.placements import report as placements
+        from uppfoljning.placements import load_settings
 
         checks.append(("vardformer", lambda: load_care_forms(params_dir)))
-        checks.append(("hvb", lambda: placements.load_settings(params_dir)))
+        checks.append(("hvb", lambda: load_settings(params_dir)))
     if "volymer" in params.notebooks:
-        from uppfoljning.volumes.report import load_catalogue
+        from uppfoljning.volumes.catalogue import load_catalogue
 
         checks.append(("volymmatt", lambda: load_catalogue(params_dir / "volymmatt.yaml")))
     if "r9_jamforelser" in params.notebooks:
