@@ -13,6 +13,7 @@ import pandas as pd
 import pytest
 import yaml
 
+from uppfoljning.data.params import domains
 from uppfoljning.demo import kolada as kolada_demo
 from uppfoljning.demo import published_text
 from uppfoljning.peers import catalogue, checks, kolada, kolada_cache, r9, sources
@@ -119,6 +120,11 @@ def test_config_collects_other_problems() -> None:
         "dubbletter N33009",
     ):
         assert fragment in text
+
+
+def test_the_catalogues_texts_and_roles_cover_the_models_allowed_values() -> None:
+    assert set(catalogue.GOAL_CONDITIONS) == set(domains.GOAL_CONDITIONS)
+    assert set(domains.ROLES) <= set(catalogue.ROLES)
 
 
 def test_report_years(config: catalogue.R9Config) -> None:

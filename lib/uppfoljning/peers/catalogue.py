@@ -15,10 +15,12 @@ from pathlib import Path
 from typing import Any
 
 from uppfoljning.data.config import ParamsError, parse_period, project_root, read_yaml
+from uppfoljning.data.params import validate
+from uppfoljning.data.params.domains import POPULATION_BASES as POPULATION_BASES  # r9 uses them
+from uppfoljning.data.params.domains import PeerGroupsFile, PeerMunicipalityModel
 
 CONFIG_FILE = "jamforelsegrupper.yaml"
 
-POPULATION_BASES = ("totalt", "0-20")
 GOAL_CONDITIONS = {
     "lika_eller_lagre_an_snitt": "Samma eller lägre än {group}-snitt",
     "lika_eller_hogre_an_snitt": "Samma eller högre än {group}-snitt",
@@ -211,236 +213,100 @@ def default_config_path(start: Path | None = None) -> Path:
     return project_root(start) / "params" / CONFIG_FILE
 
 
-def _mapping(
-    value: Any,
-    where: str,
-    allowed: set[str],
-    required: set[str],
-    errors: list[str],
-    unknown: list[str],
-) -> dict[str, Any] | None:
-    if not isinstance(value, dict):
-        errors.append(f"{where}: ska vara en mappning (nyckel: värde).")
-        return None
-    unknown.extend(f"{where}.{k}" if where else str(k) for k in value if k not in allowed)
-    for key in sorted(required - set(value)):
-        errors.append(f"{where + '.' if where else ''}{key}: saknas.")
-    return value
-
-
-def _code(value: Any, where: str, errors: list[str]) -> str:
-    text = str(value) if value is not None else ""
-    if not re.fullmatch(r"\d{4}", text):
-        errors.append(f"{where}: kommunkod ska vara fyra siffror inom citattecken, fick {value!r}.")
-    return text
-
-
-def _kpi_id(value: Any, where: str, errors: list[str]) -> str:
-    text = str(value) if value is not None else ""
-    if not re.fullmatch(r"[A-Z]\d{5}", text):
-        errors.append(f"{where}: Kolada-id ska se ut som N33022, fick {value!r}.")
-    return text
-
-
-def _text(value: Any, where: str, errors: list[str]) -> str:
-    if not isinstance(value, str) or not value.strip():
-        errors.append(f"{where}: ska vara en icke-tom text.")
-        return ""
-    return value.strip()
-
-
-def _bool(value: Any, where: str, errors: list[str]) -> bool:
-    if not isinstance(value, bool):
-        errors.append(f"{where}: ska vara true eller false, fick {value!r}.")
-        return False
-    return value
-
-
-def parse_config(raw: Any, source: str = CONFIG_FILE) -> R9Config:
-    """Validate the YAML's contents; collect every problem and raise one :class:`ConfigError`."""
+def _relations(raw: Any) -> list[str]:
+    """What the model cannot see: the chosen group exists, members and key figures are given
+    once, `del_av` and the decomposition name key figures of the file, with the right roles."""
+    if not isinstance(raw, dict):
+        return []
     errors: list[str] = []
-    unknown: list[str] = []
-    top = _mapping(
-        raw,
-        "",
-        {
-            "kommun",
-            "jamforelsegrupp",
-            "forsta_ar",
-            "grupper",
-            "befolkning",
-            "nyckeltal",
-            "nedbrytning",
-        },
-        {"kommun", "jamforelsegrupp", "forsta_ar", "grupper", "befolkning", "nyckeltal"},
-        errors,
-        unknown,
-    )
-    if top is None:
-        raise ConfigError(source, errors)
-
-    municipality = Municipality("", "")
-    own = (
-        _mapping(top["kommun"], "kommun", {"kod", "namn"}, {"kod", "namn"}, errors, unknown)
-        if "kommun" in top
-        else None
-    )
-    if own is not None and {"kod", "namn"} <= set(own):
-        municipality = Municipality(
-            _code(own["kod"], "kommun.kod", errors), _text(own["namn"], "kommun.namn", errors)
-        )
-
-    groups: dict[str, PeerGroup] = {}
-    raw_groups = top.get("grupper", {})
-    if "grupper" in top and (not isinstance(raw_groups, dict) or not raw_groups):
-        errors.append("grupper: ska vara en mappning med minst en grupp.")
-    if not isinstance(raw_groups, dict):
-        raw_groups = {}
-    group_keys = {"namn", "kortnamn", "kolada_id", "snitt_inkluderar_egen_kommun", "medlemmar"}
-    for key, raw_group in raw_groups.items():
-        where = f"grupper.{key}"
-        group = _mapping(raw_group, where, group_keys, group_keys - {"kolada_id"}, errors, unknown)
-        if group is None or not (group_keys - {"kolada_id"}) <= set(group):
-            continue
-        members = []
-        raw_members = group["medlemmar"]
-        if not isinstance(raw_members, list) or not raw_members:
-            errors.append(f"{where}.medlemmar: ska vara en lista med minst en kommun.")
-            raw_members = []
-        for i, raw_member in enumerate(raw_members):
-            mwhere = f"{where}.medlemmar[{i}]"
-            member = _mapping(raw_member, mwhere, {"kod", "namn"}, {"kod", "namn"}, errors, unknown)
-            if member is not None and {"kod", "namn"} <= set(member):
-                members.append(
-                    Municipality(
-                        _code(member["kod"], f"{mwhere}.kod", errors),
-                        _text(member["namn"], f"{mwhere}.namn", errors),
-                    )
-                )
-        codes = [m.code for m in members]
+    groups = raw.get("grupper") if isinstance(raw.get("grupper"), dict) else {}
+    for key, group in groups.items():
+        members = group.get("medlemmar") if isinstance(group, dict) else None
+        codes = [str(m["kod"]) for m in _dicts(members) if m.get("kod") is not None]
         duplicates = sorted({c for c in codes if codes.count(c) > 1})
         if duplicates:
-            errors.append(f"{where}.medlemmar: dubbletter {', '.join(duplicates)}.")
-        kolada_id = group.get("kolada_id")
-        if kolada_id is not None and not re.fullmatch(r"G\d+", str(kolada_id)):
-            errors.append(
-                f"{where}.kolada_id: Koladas grupp-id ser ut som G96092, fick {kolada_id!r}."
-            )
-        groups[str(key)] = PeerGroup(
-            key=str(key),
-            name=_text(group["namn"], f"{where}.namn", errors),
-            short_name=_text(group["kortnamn"], f"{where}.kortnamn", errors),
-            kolada_id=str(kolada_id) if kolada_id is not None else None,
-            members=tuple(members),
-            mean_includes_own=_bool(
-                group["snitt_inkluderar_egen_kommun"],
-                f"{where}.snitt_inkluderar_egen_kommun",
-                errors,
-            ),
-        )
-
-    chosen = top.get("jamforelsegrupp")
-    if "jamforelsegrupp" in top and chosen not in raw_groups:
+            errors.append(f"grupper.{key}.medlemmar: dubbletter {', '.join(duplicates)}.")
+    chosen = raw.get("jamforelsegrupp")
+    if "jamforelsegrupp" in raw and str(chosen) not in {str(k) for k in groups}:
         errors.append(f"jamforelsegrupp: {chosen!r} finns inte under grupper.")
-
-    first_year = top.get("forsta_ar", 0)
-    if "forsta_ar" in top and (not isinstance(first_year, int) or not 1990 <= first_year <= 2100):
-        errors.append(f"forsta_ar: ska vara ett årtal, fick {first_year!r}.")
-
-    pop_total = pop_share = ""
-    if "befolkning" in top:
-        keys = {"totalt", "andel_0_20"}
-        population = _mapping(top["befolkning"], "befolkning", keys, keys, errors, unknown)
-        if population is not None:
-            if "totalt" in population:
-                pop_total = _kpi_id(population["totalt"], "befolkning.totalt", errors)
-            if "andel_0_20" in population:
-                pop_share = _kpi_id(population["andel_0_20"], "befolkning.andel_0_20", errors)
-
-    kpis: list[Kpi] = []
-    kpi_keys = {"id", "rad", "enhet", "befolkning", "mal", "kolada_titel", "roll", "del_av"}
-    raw_kpis = top.get("nyckeltal", [])
-    if "nyckeltal" in top and (not isinstance(raw_kpis, list) or not raw_kpis):
-        errors.append("nyckeltal: ska vara en lista med minst ett nyckeltal.")
-    if not isinstance(raw_kpis, list):
-        raw_kpis = []
-    for i, raw_kpi in enumerate(raw_kpis):
-        where = f"nyckeltal[{i}]"
-        item = _mapping(raw_kpi, where, kpi_keys, {"id", "rad", "enhet"}, errors, unknown)
-        if item is None or not {"id", "rad", "enhet"} <= set(item):
-            continue
-        base = item.get("befolkning")
-        if base is not None and base not in POPULATION_BASES:
-            errors.append(
-                f"{where}.befolkning: ska vara en av {', '.join(POPULATION_BASES)}, fick {base!r}."
-            )
-        goal = item.get("mal")
-        if goal is not None and goal not in GOAL_CONDITIONS:
-            errors.append(
-                f"{where}.mal: ska vara en av {', '.join(GOAL_CONDITIONS)}, fick {goal!r}."
-            )
-        role = item.get("roll")
-        if role is not None and role not in ROLES:
-            errors.append(f"{where}.roll: ska vara en av {', '.join(ROLES)}, fick {role!r}.")
-        kolada_title = item.get("kolada_titel")
-        if kolada_title is not None:
-            kolada_title = _text(kolada_title, f"{where}.kolada_titel", errors)
-        kpis.append(
-            Kpi(
-                id=_kpi_id(item["id"], f"{where}.id", errors),
-                label=_text(item["rad"], f"{where}.rad", errors),
-                unit=_text(item["enhet"], f"{where}.enhet", errors),
-                population=base,
-                goal=goal,
-                part_of=str(item["del_av"]) if item.get("del_av") is not None else None,
-                kolada_title=kolada_title or None,
-                role=role if role in ROLES else None,
-            )
-        )
-    ids = [k.id for k in kpis]
+    kpis = [k for k in _dicts(raw.get("nyckeltal")) if "id" in k]
+    ids = [str(k["id"]) for k in kpis]
     duplicates = sorted({k for k in ids if ids.count(k) > 1})
     if duplicates:
         errors.append(f"nyckeltal: dubbletter {', '.join(duplicates)}.")
-    for k in kpis:
-        if k.part_of is not None and k.part_of not in ids:
-            errors.append(f"nyckeltal {k.id}.del_av: {k.part_of} finns inte bland nyckeltalen.")
+    for kpi in kpis:
+        part_of = kpi.get("del_av")
+        if part_of is not None and str(part_of) not in ids:
+            errors.append(f"nyckeltal {kpi['id']}.del_av: {part_of} finns inte bland nyckeltalen.")
+    decomposition = raw.get("nedbrytning")
+    roles = {str(k["id"]): k.get("roll") for k in kpis}
+    for key, role in DECOMPOSITION_ROLES.items() if isinstance(decomposition, dict) else ():
+        if key not in decomposition:
+            continue
+        kpi = decomposition[key]
+        if str(kpi) not in ids:
+            errors.append(f"nedbrytning.{key}: {kpi!r} finns inte bland nyckeltalen.")
+        elif roles[str(kpi)] != role:
+            errors.append(
+                f"nedbrytning.{key}: {kpi} ska ha roll {role} ({ROLES[role].description}), har "
+                f"{roles[str(kpi)] if roles[str(kpi)] in ROLES else 'ingen roll'}."
+            )
+    return errors
 
-    decomposition = None
-    if "nedbrytning" in top:
-        dec = _mapping(
-            top["nedbrytning"],
-            "nedbrytning",
-            {"kostnad", "placerade"},
-            {"kostnad", "placerade"},
-            errors,
-            unknown,
-        )
-        if dec is not None and {"kostnad", "placerade"} <= set(dec):
-            by_id = {k.id: k for k in kpis}
-            for key in ("kostnad", "placerade"):
-                if dec[key] not in ids:
-                    errors.append(f"nedbrytning.{key}: {dec[key]!r} finns inte bland nyckeltalen.")
-                elif by_id[dec[key]].role != DECOMPOSITION_ROLES[key]:
-                    errors.append(
-                        f"nedbrytning.{key}: {dec[key]} ska ha roll {DECOMPOSITION_ROLES[key]} "
-                        f"({ROLES[DECOMPOSITION_ROLES[key]].description}), har "
-                        f"{by_id[dec[key]].role or 'ingen roll'}."
-                    )
-            decomposition = Decomposition(str(dec["kostnad"]), str(dec["placerade"]))
 
+def _dicts(items: Any) -> list[dict]:
+    """The mappings of a list in the file (nothing when it is not a list)."""
+    return [i for i in items if isinstance(i, dict)] if isinstance(items, list) else []
+
+
+def _municipality(model: PeerMunicipalityModel) -> Municipality:
+    return Municipality(model.kod, model.namn)
+
+
+def parse_config(raw: Any, source: str = CONFIG_FILE) -> R9Config:
+    """Validate the YAML's contents with its model (`PeerGroupsFile`) and the relations between
+    its values; collect every problem and raise one :class:`ConfigError`."""
+    unknown: list[str] = []
+    model, errors = validate(PeerGroupsFile, raw, unknown=unknown)
+    errors += _relations(raw)
     if unknown:
         errors.insert(0, "okända nycklar: " + ", ".join(unknown) + ".")
-    if errors:
+    if errors or model is None:
         raise ConfigError(source, errors)
+    groups = {
+        key: PeerGroup(
+            key=key,
+            name=group.namn,
+            short_name=group.kortnamn,
+            kolada_id=group.kolada_id,
+            members=tuple(map(_municipality, group.medlemmar)),
+            mean_includes_own=group.snitt_inkluderar_egen_kommun,
+        )
+        for key, group in model.grupper.items()
+    }
+    kpis = tuple(
+        Kpi(
+            id=k.id,
+            label=k.rad,
+            unit=k.enhet,
+            population=k.befolkning,
+            goal=k.mal,
+            part_of=k.del_av,
+            kolada_title=k.kolada_titel,
+            role=k.roll,
+        )
+        for k in model.nyckeltal
+    )
+    dec = model.nedbrytning
     return R9Config(
-        municipality=municipality,
-        group=groups[chosen],
+        municipality=_municipality(model.kommun),
+        group=groups[model.jamforelsegrupp],
         groups=groups,
-        first_year=first_year,
-        population_total_kpi=pop_total,
-        population_share_0_20_kpi=pop_share,
-        kpis=tuple(kpis),
-        decomposition=decomposition,
+        first_year=model.forsta_ar,
+        population_total_kpi=model.befolkning.totalt,
+        population_share_0_20_kpi=model.befolkning.andel_0_20,
+        kpis=kpis,
+        decomposition=Decomposition(dec.kostnad, dec.placerade) if dec is not None else None,
     )
 
 

@@ -170,12 +170,26 @@ _TYPE_WORDS = {
 }
 
 
-def validate(model: type[M], data: Any) -> tuple[M | None, list[str]]:
-    """The validated model, or None and every problem in Swedish with its YAML path."""
+def validate(
+    model: type[M], data: Any, *, unknown: list[str] | None = None
+) -> tuple[M | None, list[str]]:
+    """The validated model, or None and every problem in Swedish with its YAML path.
+
+    Given `unknown`, an unknown key is not a problem of its own: its YAML path is appended there
+    instead, for a loader that names all of them in one message (then check `unknown` too).
+    """
     try:
         return model.model_validate(data), []
     except ValidationError as exc:
-        return None, [_message(model, data, e) for e in exc.errors(include_url=False)]
+        problems = []
+        for error in exc.errors(include_url=False):
+            if unknown is not None and error["type"] == "extra_forbidden":
+                *parent, key = error["loc"]
+                where, _ = _walk(model, data, parent)
+                unknown.append(f"{where}.{key}" if where else str(key))
+            else:
+                problems.append(_message(model, data, error))
+        return None, problems
 
 
 def _message(root: type[ParamsModel], data: Any, error: Any) -> str:

@@ -1,8 +1,10 @@
 """Models of the domains' params files: volumes, goal assessments, HVB, care forms, R9, action plan.
 
-They describe the files as the domains' loaders read them today and give the README its
-reference; the loaders still validate by hand until each switches to `validate` with its model
-(and then imports its allowed values from here instead of defining them twice).
+The domains' loaders (`data.care_forms`, `placements.settings`, `volumes.catalogue`,
+`economy.actionplan`, `peers.catalogue`) validate with these, import their allowed values from
+here and keep by hand only the relations between values (a group named elsewhere in the file,
+a key figure given twice, rows of the report structure); the descriptions are the README's
+reference.
 """
 
 from __future__ import annotations
@@ -295,9 +297,10 @@ ROLES = (
 )
 KpiId = pattern(r"[A-Z]\d{5}", "Kolada-id", "Kolada-id ska se ut som N33022, fick {value!r}")
 KoladaGroup = pattern(r"G\d+", "Kolada-grupp", "Koladas grupp-id ser ut som G96092, fick {value!r}")
-PopulationBase = choice(*POPULATION_BASES)
-GoalCondition = choice(*GOAL_CONDITIONS)
-Role = choice(*ROLES)
+_ONE_OF = "ska vara en av {allowed}, fick {value!r}"
+PopulationBase = choice(*POPULATION_BASES, message=_ONE_OF)
+GoalCondition = choice(*GOAL_CONDITIONS, message=_ONE_OF)
+Role = choice(*ROLES, message=_ONE_OF)
 
 
 def _first_year(value: Any) -> int:
@@ -306,20 +309,31 @@ def _first_year(value: Any) -> int:
     return value
 
 
+def _name(value: Any) -> str:
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, str | int | float)
+        or not str(value).strip()
+    ):
+        raise fail(f"ska vara en icke-tom text, fick {value!r}")
+    return str(value).strip()
+
+
 FirstYear = Annotated[int, BeforeValidator(_first_year), Kind("årtal")]
+Name = Annotated[str, BeforeValidator(_name), Kind("text")]  # names and labels, trimmed
 
 
 class PeerMunicipalityModel(ParamsModel):
     kod: MunicipalityCode = Field(description='Kommunkoden, t.ex. "0580".')
-    namn: Text = Field(description="Kommunens namn.")
+    namn: Name = Field(description="Kommunens namn.")
 
 
 Members = nonempty_list(PeerMunicipalityModel, "ska vara en lista med minst en kommun")
 
 
 class PeerGroupModel(ParamsModel):
-    namn: Text = Field(description="Gruppens namn.")
-    kortnamn: Text = Field(description="Kort namn i tabeller (”R9-snitt”).")
+    namn: Name = Field(description="Gruppens namn.")
+    kortnamn: Name = Field(description="Kort namn i tabeller (”R9-snitt”).")
     kolada_id: KoladaGroup | None = Field(None, description="Gruppens id i Kolada.")
     snitt_inkluderar_egen_kommun: Flag = Field(description="Snittet räknar med den egna kommunen.")
     medlemmar: Members = Field(description="Gruppens kommuner.")
@@ -331,16 +345,14 @@ class PopulationModel(ParamsModel):
 
 
 class KpiModel(ParamsModel):
-    label: ClassVar[str | None] = "id"
-
     id: KpiId = Field(description="Nyckeltalets Kolada-id.")
-    rad: Text = Field(description="Nyckeltalets text i rapporten.")
-    enhet: Text = Field(description="Enheten (kr/inv …).")
+    rad: Name = Field(description="Nyckeltalets text i rapporten.")
+    enhet: Name = Field(description="Enheten (kr/inv …).")
     befolkning: PopulationBase | None = Field(
         None, description="Befolkningen ett per-invånare-tal räknas på."
     )
     mal: GoalCondition | None = Field(None, description="Målet mot snittet.")
-    kolada_titel: Text | None = Field(None, description="Titeln i Koladas nyckeltalslista.")
+    kolada_titel: Name | None = Field(None, description="Titeln i Koladas nyckeltalslista.")
     roll: Role | None = Field(None, description="Vad rapporten använder nyckeltalet till.")
     del_av: KpiId | None = Field(None, description="Nyckeltalet det är en del av.")
 
@@ -351,6 +363,9 @@ class DecompositionModel(ParamsModel):
 
 
 Kpis = nonempty_list(KpiModel, "ska vara en lista med minst ett nyckeltal")
+PeerGroups = Annotated[
+    dict[Text, PeerGroupModel], _nonempty("ska vara en mappning med minst en grupp")
+]
 
 
 class PeerGroupsFile(ParamsModel):
@@ -361,7 +376,7 @@ class PeerGroupsFile(ParamsModel):
     kommun: PeerMunicipalityModel = Field(description="Den egna kommunen.")
     jamforelsegrupp: Text = Field(description="Gruppen som jämförs (en nyckel under `grupper`).")
     forsta_ar: FirstYear = Field(description="Första året i tidsserierna.")
-    grupper: dict[Text, PeerGroupModel] = Field(
+    grupper: PeerGroups = Field(
         description="Jämförelsegrupperna.", json_schema_extra={"nyckel": "grupp"}
     )
     befolkning: PopulationModel = Field(description="Befolkningens nyckeltal.")
