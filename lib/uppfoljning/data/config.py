@@ -7,7 +7,6 @@ the whole list instead of one error per run.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -68,25 +67,6 @@ def latest_period(params_dir: Path) -> str:
     if not periods:
         raise FileNotFoundError(f"Inga periodfiler (ÅÅÅÅ-MM.yaml) i {params_dir}")
     return periods[-1]
-
-
-def check_keys(
-    item: dict,
-    allowed: Iterable[str],
-    problems: list[str],
-    *,
-    where: str = "",
-    required: Iterable[str] = (),
-) -> list[str]:
-    """Collect a YAML mapping's unknown and missing keys into `problems`; returns the missing."""
-    prefix = f"{where}: " if where else ""
-    allowed = list(allowed)
-    for key in item:
-        if key not in allowed:
-            problems.append(f"{prefix}okänd nyckel {key!r} (tillåtna: {', '.join(allowed)})")
-    missing = [k for k in required if k not in item]
-    problems.extend(f"{prefix}nyckeln {k!r} saknas" for k in missing)
-    return missing
 
 
 class _StrictLoader(yaml.SafeLoader):
