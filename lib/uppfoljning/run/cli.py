@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import errno
+import json
 import os
 import sys
 import time
@@ -22,6 +23,7 @@ from uppfoljning.data.overlaps import load_rules
 from uppfoljning.peers.kolada import KoladaError
 from uppfoljning.present.formatting import format_number
 from uppfoljning.run.console import notebook_progress, reading_progress
+from uppfoljning.run.fingerprint import fingerprints
 from uppfoljning.run.preflight import PreflightError, check_period
 from uppfoljning.run.project import ProjectExists, init_project, notebooks_dir
 
@@ -127,6 +129,16 @@ def cmd_run(args: argparse.Namespace) -> int:
         result.discard()
         raise PreflightError(check)
     result.commit()
+    prints = fingerprints(params, notebooks, source, processed)
+    rerun, reused = _changed_notebooks(out / args.period, notebooks, prints, args)
+    if not rerun:
+        print(
+            f"\nInget har ändrats sedan förra körningen ({', '.join(reused)} oförändrade); "
+            f"rapporten {out / args.period} gäller. Kör med --force för att bygga om den."
+        )
+        return 0
+    if reused:
+        print(f"Oförändrade sedan förra körningen, tas över: {', '.join(reused)}")
     extra = {
         "parametrar": params.as_manifest(),
         "parameterfil": str(params_file),
@@ -137,7 +149,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         with notebook_progress() as progress:
             summary = run_report(
                 args.period,
-                notebooks=notebooks,
+                notebooks=rerun,
                 notebooks_dir=source,
                 params_file=params_file,
                 data_dir=processed,
@@ -145,7 +157,9 @@ def cmd_run(args: argparse.Namespace) -> int:
                 manifest_extra=extra,
                 jobs=args.jobs,
                 progress=progress,
-                keep_others=bool(args.only),  # --only refreshes some notebooks, keeps the rest
+                # --only refreshes some notebooks and keeps the rest; so do unchanged notebooks
+                keep_others=bool(args.only or reused),
+                fingerprints=prints,
             )
     except NotebookFailed as exc:
         if exc.previous_report is not None:
@@ -158,7 +172,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     except ReportError as exc:
         print(f"Fel: {exc}", file=sys.stderr)
         return 1
-    if "ekonomi" in notebooks:  # stray ledger lines belong on the console, not only in the page
+    if "ekonomi" in rerun:  # stray ledger lines belong on the console, not only in the page
         from uppfoljning.economy import unclassified_summary
 
         for line in unclassified_summary(params_file, processed):
@@ -167,6 +181,32 @@ def cmd_run(args: argparse.Namespace) -> int:
     kept = f" ({', '.join(summary.kept)} från föregående körning)" if summary.kept else ""
     print(f"\nKlart på {format_number(seconds, 1)} s{kept}: {summary.report_dir}")
     return 0
+
+
+def _changed_notebooks(
+    report: Path, notebooks: list[str], prints: dict[str, str], args: argparse.Namespace
+) -> tuple[list[str], list[str]]:
+    """(notebooks to run, notebooks whose page the previous report already has unchanged).
+
+    A notebook is reused only when the published report holds exactly the period's notebooks
+    and its manifest records the same fingerprint for it; `--force` and `--only` run what they
+    name.
+    """
+    if args.force or args.only:
+        return notebooks, []
+    try:
+        manifest = json.loads((report / "manifest.json").read_text(encoding="utf-8"))
+        entries = {e["name"]: e for e in manifest["notebooks"]}
+    except (OSError, ValueError, KeyError, TypeError):
+        return notebooks, []
+    if set(entries) != set(notebooks):
+        return notebooks, []
+    reused = [
+        n
+        for n in notebooks
+        if entries[n].get("fingerprint") == prints[n] and (report / f"{n}.html").is_file()
+    ]
+    return [n for n in notebooks if n not in reused], reused
 
 
 def cmd_init(args: argparse.Namespace) -> int:
@@ -296,6 +336,11 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--data", help="datakatalog med raw/ och processed/ (standard: data/)")
     run.add_argument("--out", help="rapportkatalog (standard: reports/)")
     run.add_argument("--only", nargs="+", metavar="NAME", help="kör bara dessa notebooks")
+    run.add_argument(
+        "--force",
+        action="store_true",
+        help="kör alla notebooks, även de vars indata inte har ändrats sedan förra körningen",
+    )
     run.add_argument("--jobs", type=_positive, help="antal parallella processer (minst 1)")
     run.set_defaults(func=cmd_run)
     return parser

@@ -76,7 +76,7 @@ import os
 import platform
 import re
 import shutil
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -334,8 +334,12 @@ def run_report(
     kernel_name: str | None = None,
     progress: Callable[[str], None] = print,
     keep_others: bool = False,
+    fingerprints: Mapping[str, str] | None = None,
 ) -> RunSummary:
     """Execute ``notebooks`` for ``period`` and publish them as ``out_dir/period``.
+
+    ``fingerprints`` (notebook → hash of its inputs, see run.fingerprint) are recorded in the
+    manifest, so the next run can tell which notebooks are unchanged.
 
     With ``keep_others`` the other notebooks of the previous report of the period (if any) are
     kept, see the module docstring; otherwise the report holds exactly ``notebooks``.
@@ -347,6 +351,7 @@ def run_report(
     case the previous report of the period is left exactly as it was.
     """
     _check_period(period)
+    fingerprints = dict(fingerprints or {})
     names = list(notebooks)
     if not names:
         raise ValueError("Inga notebooks att köra.")
@@ -491,6 +496,7 @@ def run_report(
                         "tables": produced[n]["tables"],
                         "headlines": produced[n]["headlines"],
                         "from_previous_run": False,
+                        **({"fingerprint": fingerprints[n]} if n in fingerprints else {}),
                     }
                 )
                 times[n] = {
