@@ -643,3 +643,35 @@ def test_concurrent_run_of_same_period_is_refused(tmp_path: Path) -> None:
         with pytest.raises(ReportLocked):
             _run(tmp_path, out_dir, tmp_path)
     assert sorted(p.name for p in out_dir.iterdir()) == [f".{PERIOD}.lock"]
+
+
+@pytest.mark.parametrize(
+    ("evalue", "starts"),
+    [("Kernel died before replying to kernel_info", 2), ("NameError: x", 1)],
+    ids=["karnan-startade-inte", "fel-i-notebooken"],
+)
+def test_a_kernel_that_did_not_start_is_started_once_more(tmp_path, monkeypatch, evalue, starts):
+    """jupyter_client can lose a port race when two kernels start at once; nothing ran then."""
+    import subprocess
+    import sys
+
+    from uppfoljning.run import workers
+
+    calls: list[str] = []
+
+    def fake_start(job):
+        calls.append(job.name)
+        ok = len(calls) > 1
+        failure = {"stage": "körning", "ename": "RuntimeError", "evalue": evalue}
+        result = tmp_path / f"{job.name}-{len(calls)}.json"
+        result.write_text(
+            json.dumps({"name": job.name, "ok": ok, "failure": {} if ok else failure})
+        )
+        return subprocess.Popen([sys.executable, "-c", "pass"]), result
+
+    monkeypatch.setattr(workers, "_start_worker", fake_start)
+    job = workers.Job("alfa", "", "", "", "", {}, "python3", str(tmp_path), "")
+    messages: list[str] = []
+    results = workers.execute_all([job], 1, messages.append)
+    assert calls == ["alfa"] * starts
+    assert results["alfa"].ok is (starts == 2)

@@ -253,11 +253,22 @@ def _stop(processes: Sequence[subprocess.Popen[bytes]]) -> None:
             process.wait()
 
 
+def _kernel_did_not_start(result: Result) -> bool:
+    failure = result.failure
+    return (
+        not result.ok
+        and failure.get("cell_index") is None
+        and failure.get("stage") == "körning"
+        and "Kernel died before replying to kernel_info" in str(failure.get("evalue", ""))
+    )
+
+
 def execute_all(
     jobs: Sequence[Job], workers: int, progress: Callable[[str], None]
 ) -> dict[str, Result]:
     """Run each job in its own process, at most ``workers`` at a time; report as they go."""
     results: dict[str, Result] = {}
+    retried: set[str] = set()
     pending = list(jobs)
     running: dict[str, tuple[subprocess.Popen[bytes], Path, Job]] = {}
     try:
@@ -283,6 +294,17 @@ def execute_all(
                         "ename": "Processfel",
                         "evalue": f"arbetsprocessen avslutades med kod {process.returncode}",
                     }
+                if _kernel_did_not_start(result) and name not in retried:
+                    # Two kernels starting at once can race for a port (jupyter_client): the
+                    # notebook never ran, so starting it again is safe. Once.
+                    retried.add(name)
+                    progress(
+                        NotebookLine(
+                            f"kärnan startade inte för {name}; försöker igen", name, "startar"
+                        )
+                    )
+                    pending.insert(0, job)
+                    continue
                 results[name] = result
                 if result.ok:
                     seconds = formatting.format_number(result.duration, 1)
