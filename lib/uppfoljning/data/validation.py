@@ -12,12 +12,12 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from uppfoljning.data.params.domains import TARGET_GROUPS  # one list: the model's
 from uppfoljning.data.privacy import mask_personal_ids_in_column, refuse_personal_ids
 from uppfoljning.data.reading import MAX_ERRORS_PER_COLUMN, RawTable, read_csv, read_xlsx
 from uppfoljning.data.schemas import KIND_PATTERNS, Schema
 
 # Row-level rules of the placement register (beyond the column types).
-PLACEMENT_TARGET_GROUPS = ("barn_unga", "vuxna")
 PLACEMENT_FLAGS = frozenset({"", "ja", "j", "nej", "n", "1", "0", "x", "sant", "falskt"})
 
 # In a decimal-comma file a dot can only be a thousands separator, in groups of three.
@@ -224,12 +224,12 @@ def _check_placements(
         )
     if "malgrupp" in cols:
         values = pc.utf8_lower(pc.utf8_trim_whitespace(table.column("malgrupp")))
-        allowed = pa.array(PLACEMENT_TARGET_GROUPS)
+        allowed = pa.array(TARGET_GROUPS)
         unknown = pc.invert(pc.is_in(values, value_set=allowed))
         for idx in pc.indices_nonzero(unknown).to_pylist()[:MAX_ERRORS_PER_COLUMN]:
             problems.append(
                 f"{name}, rad {lines[idx]}, {raw.where('malgrupp')}: okänd målgrupp "
-                f"{values[idx].as_py()!r} (tillåtna: {', '.join(PLACEMENT_TARGET_GROUPS)})"
+                f"{values[idx].as_py()!r} (tillåtna: {', '.join(TARGET_GROUPS)})"
             )
     if "vardform" in cols and care_forms is not None:
         values = pc.utf8_lower(pc.utf8_trim_whitespace(table.column("vardform")))

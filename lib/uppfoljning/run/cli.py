@@ -325,10 +325,11 @@ def build_parser() -> argparse.ArgumentParser:
         "run",
         help="bygg rapporten för en period",
         description=(
-            "Bygger rapporten för PERIOD i projektet: katalogen med params/ och data/ (den "
-            "aktuella katalogen eller närmaste överordnade med params/, eller $UPPFOLJNING_HOME). "
-            "Notebooks tas från projektets notebooks/ om den finns, annars de som följer med "
-            "paketet uppfoljning."
+            "Bygger rapporten för PERIOD i projektet: katalogen med params/ och data/ "
+            "($UPPFOLJNING_HOME om den är satt, annars den aktuella katalogen eller närmaste "
+            "överordnade med params/). Notebooks tas från projektets notebooks/ om den finns, "
+            "annars de som följer med paketet uppfoljning. Notebooks vars indata inte har "
+            "ändrats sedan förra körningen körs inte om (--force kör alla)."
         ),
     )
     run.add_argument("period", help="rapportperiod ÅÅÅÅ-MM, t.ex. 2024-08")
