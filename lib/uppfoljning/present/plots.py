@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import io
 import textwrap
+from pathlib import Path
 
 import matplotlib as mpl
 import numpy as np
@@ -71,6 +72,21 @@ def figure_png(fig: Figure) -> bytes:
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", bbox_inches="tight", metadata={"Software": None})
     return buffer.getvalue()
+
+
+def save_svg(fig: Figure, target: Path, *, alt: str) -> None:
+    """The chart as SVG (vector, text as paths) with ``alt`` as its title and description.
+
+    No date and a fixed id salt, so the same chart gives the same bytes in every run.
+    """
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with mpl.rc_context({"svg.hashsalt": "uppfoljning", "svg.fonttype": "path"}):
+        fig.savefig(
+            target,
+            format="svg",
+            bbox_inches="tight",
+            metadata={"Date": None, "Creator": None, "Title": alt, "Description": alt},
+        )
 
 
 LABEL_WIDTH = 42  # characters per line of a wrapped row label (about a third of a chart)

@@ -15,6 +15,7 @@ from functools import cached_property
 from pathlib import Path
 
 import pandas as pd
+from matplotlib.figure import Figure
 from pandas.io.formats.style import Styler
 
 from uppfoljning.data.config import (
@@ -27,10 +28,11 @@ from uppfoljning.data.config import (
 )
 from uppfoljning.data.ingest import is_demo
 from uppfoljning.present.formatting import period_label
+from uppfoljning.present.plots import save_svg
 from uppfoljning.present.safety import (
     Markdown,  # sanitised: report text never carries raw HTML (notebooks use it)
 )
-from uppfoljning.present.tables import styled, write_csv
+from uppfoljning.present.tables import styled, table_view, write_csv
 
 DEMO_BANNER = (
     "> **Demodata.** Rapporten bygger på genererade demodata, kalibrerade mot den publicerade "
@@ -74,10 +76,18 @@ class ReportContext:
         deviation_columns: tuple[str, ...] = ("avvikelse",),
     ) -> Styler:
         """Export `tables/<table_id>.csv` (when running for a report) and return the display."""
-        if not re.fullmatch(r"[a-z0-9_]+", table_id):
-            raise ValueError(f"tabell-id {table_id!r}: använd a-z, 0-9 och _")
+        _check_id(table_id)
         if self.output_dir is not None:
             write_csv(frame, self.output_dir / "tables" / f"{table_id}.csv")
+            view = table_view(
+                frame,
+                table_id=table_id,
+                headers=headers,
+                unit=unit,
+                formats=formats,
+                caption=caption,
+            )
+            _write_json(self.output_dir / "views" / f"{table_id}.json", view)
         self.published.append(table_id)
         return styled(
             frame,
@@ -93,10 +103,29 @@ class ReportContext:
         """A headline figure for index.html (text already formatted in Swedish)."""
         if self.output_dir is None:
             return
-        target = self.output_dir / "headlines" / f"{key}.json"
-        target.parent.mkdir(parents=True, exist_ok=True)
         payload = {"key": key, "label": label, "text": text, "section": section, "order": order}
-        target.write_text(json.dumps(payload, ensure_ascii=False, indent=1), encoding="utf-8")
+        _write_json(self.output_dir / "headlines" / f"{key}.json", payload)
+
+    def figure(self, figure_id: str, fig: Figure, *, alt: str) -> Figure:
+        """Export `figures/<id>.svg` (vector, for the committee document) and return the figure.
+
+        ``alt`` says in words what the chart shows; it goes into the SVG's description and is
+        the chart's alt text in the document and on the analysis page.
+        """
+        _check_id(figure_id)
+        fig._uppfoljning_alt = alt  # type: ignore[attr-defined]  # read by the notebook display
+        if self.output_dir is not None:
+            save_svg(fig, self.output_dir / "figures" / f"{figure_id}.svg", alt=alt)
+        return fig
+
+    def text(self, key: str, text: str) -> Markdown:
+        """Export a generated text as `texts/<key>.md` (a draft or a summary for the document)."""
+        _check_id(key)
+        if self.output_dir is not None:
+            target = self.output_dir / "texts" / f"{key}.md"
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(text.strip() + "\n", encoding="utf-8")
+        return Markdown(text)
 
     def demo_notice(self) -> Markdown:
         """A visible banner when the data are demo data (empty otherwise)."""
@@ -115,6 +144,16 @@ class ReportContext:
         if not text:
             return Markdown(f"*Ingen kommentar under rubriken ”{heading}” för perioden.*")
         return Markdown(text)
+
+
+def _check_id(name: str) -> None:
+    if not re.fullmatch(r"[a-z0-9_]+", name):
+        raise ValueError(f"id {name!r}: använd a-z, 0-9 och _")
+
+
+def _write_json(target: Path, payload: dict) -> None:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(json.dumps(payload, ensure_ascii=False, indent=1), encoding="utf-8")
 
 
 def show(items: list) -> None:

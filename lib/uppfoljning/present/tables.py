@@ -7,8 +7,10 @@ The CSV is the contract (`tables/<table_id>.csv`: UTF-8, comma, decimal point, f
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
@@ -63,11 +65,10 @@ def styled(
     levels = frame[LEVEL] if LEVEL in frame else pd.Series("rad", index=frame.index)
     view = frame[cols].reset_index(drop=True)
     levels = levels.reset_index(drop=True)
-    formats = dict(formats or {})
-    decimals = 0 if unit in ("kr", "tkr") else 1  # tkr tables are whole thousands
-    for c in cols[1:]:
-        if c not in formats and pd.api.types.is_numeric_dtype(view[c]):
-            formats[c] = lambda v, u=unit: format_amount(v, u, decimals)
+    formats = {
+        c: (lambda v, f=f: _cell_text(v, f, unit)) if isinstance(f, ColumnFormat) else f
+        for c, f in _column_formats(view, cols, unit, formats).items()
+    }
     # Every cell is HTML text: raw values escaped by Styler, formatted ones after formatting.
     style = view.style.format(na_rep="", escape="html").hide(axis="index")
     formatted = [c for c in cols if c in formats]
@@ -116,9 +117,94 @@ def styled(
     return style
 
 
-def percent_format(decimals: int = 1) -> Callable[[object], str]:
-    return lambda v: format_percent(v, decimals)  # type: ignore[arg-type]
+@dataclass(frozen=True)
+class ColumnFormat:
+    """A column's display: the kind tells the workbook which number format to use."""
+
+    kind: str  # "percent" | "number"
+    decimals: int
+
+    def __call__(self, value: object) -> str:
+        if self.kind == "percent":
+            return format_percent(value, self.decimals)  # type: ignore[arg-type]
+        return format_number(value, self.decimals)  # type: ignore[arg-type]
 
 
-def number_format(decimals: int = 0) -> Callable[[object], str]:
-    return lambda v: format_number(v, decimals)  # type: ignore[arg-type]
+def percent_format(decimals: int = 1) -> ColumnFormat:
+    return ColumnFormat("percent", decimals)
+
+
+def number_format(decimals: int = 0) -> ColumnFormat:
+    return ColumnFormat("number", decimals)
+
+
+def _column_formats(
+    frame: pd.DataFrame, cols: list[str], unit: str, formats: Mapping[str, object] | None
+) -> dict[str, object]:
+    """Every shown column's formatter: the given ones, amounts in `unit` for other numbers."""
+    out = dict(formats or {})
+    decimals = 0 if unit in ("kr", "tkr") else 1  # tkr tables are whole thousands
+    for c in cols[1:]:
+        if c not in out and pd.api.types.is_numeric_dtype(frame[c]):
+            out[c] = ColumnFormat("amount", decimals)
+    return out
+
+
+def _cell_text(value: object, formatter: object, unit: str) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    if isinstance(formatter, ColumnFormat) and formatter.kind == "amount":
+        return format_amount(value, unit, formatter.decimals)  # type: ignore[arg-type]
+    if isinstance(formatter, str):
+        return formatter.format(value)
+    if callable(formatter):
+        return str(formatter(value))
+    return str(value)
+
+
+def table_view(
+    frame: pd.DataFrame,
+    *,
+    table_id: str,
+    headers: Mapping[str, str] | None = None,
+    unit: str = "mnkr",
+    formats: Mapping[str, object] | None = None,
+    caption: str | None = None,
+) -> dict:
+    """The table as people see it, as plain data: Swedish labels, unit, formatted cells, levels.
+
+    Written beside the CSV (`views/<id>.json`) for the committee document and the workbook, so
+    both show exactly what the analysis page shows. Text is not escaped here: each writer
+    escapes for its own format.
+    """
+    cols = [c for c in frame.columns if not str(c).startswith("_")]
+    view = frame.reset_index(drop=True)
+    levels = view[LEVEL] if LEVEL in view else pd.Series("rad", index=view.index)
+    shown = _column_formats(view, cols, unit, formats)
+    columns = []
+    for c in cols:
+        fmt = shown.get(c)
+        kind, decimals = "text", None
+        if isinstance(fmt, ColumnFormat):
+            kind, decimals = fmt.kind, fmt.decimals
+        elif fmt == "{:d}":
+            kind, decimals = "number", 0
+        elif c in shown and pd.api.types.is_numeric_dtype(view[c]):
+            kind = "formatted"
+        columns.append(
+            {"name": c, "label": (headers or {}).get(c, c), "kind": kind, "decimals": decimals}
+        )
+    rows = [
+        {
+            "level": str(levels.iloc[i]),
+            "cells": [_cell_text(view[c].iloc[i], shown.get(c), unit) for c in cols],
+        }
+        for i in range(len(view))
+    ]
+    return {
+        "id": table_id,
+        "caption": caption or "",
+        "unit": unit,
+        "columns": columns,
+        "rows": rows,
+    }

@@ -20,8 +20,22 @@ from typing import Any
 from uppfoljning.run.errors import ReportError, ReportOutputError
 
 NAME_RE = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]*")  # a notebook name (file name without .ipynb)
-OUTPUT_KINDS = {"tables": ".csv", "headlines": ".json"}  # sub-directory -> file suffix
-_OUTPUT_LABELS = {"tables": "Tabellen", "headlines": "Nyckeltalet"}
+# sub-directory -> file suffix. views/ holds each table as shown (labels, unit, formatted
+# cells), figures/ the charts as SVG and texts/ generated texts, for the committee document.
+OUTPUT_KINDS = {
+    "tables": ".csv",
+    "headlines": ".json",
+    "views": ".json",
+    "figures": ".svg",
+    "texts": ".md",
+}
+_OUTPUT_LABELS = {
+    "tables": "Tabellen",
+    "headlines": "Nyckeltalet",
+    "views": "Tabellvisningen",
+    "figures": "Diagrammet",
+    "texts": "Texten",
+}
 OLD_TIME_KEYS = ("started", "finished", "duration_seconds")  # in manifest entries of old runners
 
 
@@ -187,8 +201,8 @@ def merge_outputs(
         if unexpected:
             raise ReportOutputError(
                 f"Notebooken {name} skrev filer som inte hör till rapporten i output_dir: "
-                f"{', '.join(unexpected[:10])}. Bara tables/<id>.csv och headlines/<nyckel>.json "
-                "tas med."
+                f"{', '.join(unexpected[:10])}. Bara tables/<id>.csv, headlines/<nyckel>.json, "
+                "views/<id>.json, figures/<id>.svg och texts/<nyckel>.md tas med."
             )
         produced[name] = found
     shutil.rmtree(staging / "utdata")

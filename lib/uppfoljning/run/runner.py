@@ -418,7 +418,7 @@ def run_report(
             order = [e["name"] for e in previous]
             order += [n for n in names if n not in order]
             kept = {e["name"]: e for e in previous if e["name"] not in names}
-            for sub in ("executed", "tables", "headlines", "logg"):
+            for sub in ("executed", *OUTPUT_KINDS, "logg"):
                 (staging / sub).mkdir(parents=True, exist_ok=True)
             job_list = []
             for name in names:
@@ -493,8 +493,7 @@ def run_report(
                         "source": _relative(notebooks_dir / f"{n}.ipynb", final),
                         "executed": f"executed/{n}.ipynb",
                         "html": f"{n}.html",
-                        "tables": produced[n]["tables"],
-                        "headlines": produced[n]["headlines"],
+                        **{kind: produced[n][kind] for kind in OUTPUT_KINDS},
                         "from_previous_run": False,
                         **({"fingerprint": fingerprints[n]} if n in fingerprints else {}),
                     }
