@@ -16,6 +16,7 @@ from typing import Annotated, Any
 from pydantic.fields import FieldInfo
 
 from uppfoljning.data.params.base import Kind, ParamsModel, is_model, unwrap
+from uppfoljning.data.params.calendar import ReportCalendarFile
 from uppfoljning.data.params.domains import (
     ActionPlanFile,
     AssessmentsFile,
@@ -34,6 +35,7 @@ from uppfoljning.data.params.files import (
 
 PARAMS_FILES: tuple[type[ParamsModel], ...] = (
     PeriodFile,
+    ReportCalendarFile,
     StructureFile,
     CodeMapFile,
     CodeNamesFile,
