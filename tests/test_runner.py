@@ -304,7 +304,7 @@ def test_index_page(first: Run) -> None:
 
 def test_workbook(first: Run) -> None:
     workbook = load_workbook(first.summary.xlsx)
-    assert workbook.sheetnames == ["alfa_ekonomi", "beta_volymer"]
+    assert workbook.sheetnames == ["Innehåll", "alfa_ekonomi", "beta_volymer"]
     sheet = workbook["alfa_ekonomi"]
     rows = [[c.value for c in row] for row in sheet.iter_rows()]
     assert rows == [

@@ -81,9 +81,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from uppfoljning.data.config import load_period_params
+from uppfoljning.document import DocumentError, build_document
 from uppfoljning.present import formatting
 from uppfoljning.present.html import write_index
-from uppfoljning.present.workbook import write_workbook
+from uppfoljning.present.workbook import EXCEL_DIR, write_excel_copies, write_workbook
 from uppfoljning.run.errors import (
     NotebookFailed,
     NotebookFailure,
@@ -321,6 +323,29 @@ def _swap_in(staging: Path, final: Path) -> None:
 # --------------------------------------------------------------------------- API
 
 
+def _write_document(
+    staging: Path,
+    params_file: Path,
+    manifest_extra: dict[str, Any],
+    titles: dict[str, str],
+    order: list[str],
+) -> list[str]:
+    """The committee document (PDF and rapport.html) when the period file names one."""
+    params = load_period_params(params_file)
+    if params.document_file is None:
+        return []
+    try:
+        written = build_document(
+            staging,
+            params,
+            demo=bool(manifest_extra.get("demodata")),
+            analysis_pages=[titles[n] for n in order],
+        )
+    except DocumentError as exc:
+        raise ReportError(str(exc)) from exc
+    return [p.name for p in written]
+
+
 def run_report(
     period: str,
     *,
@@ -384,6 +409,7 @@ def run_report(
         "xlsx",
         "headlines",
         "tider",
+        "dokument",
     }
     clash = sorted(reserved & set(manifest_extra))
     if clash:
@@ -465,7 +491,9 @@ def run_report(
                 for n in order
             }
             xlsx = f"uppfoljning_{period}.xlsx"
-            write_workbook(tables, staging / xlsx, title=f"{title} – tabeller")
+            views = {p.stem: p for p in sorted((staging / "views").glob("*.json"))}
+            write_workbook(tables, staging / xlsx, title=f"{title} – tabeller", views=views)
+            write_excel_copies(tables, staging / EXCEL_DIR)  # rebuilt whole, like the workbook
             write_index(
                 staging,
                 title=title,
@@ -475,6 +503,7 @@ def run_report(
                 xlsx=xlsx,
                 demo=bool(manifest_extra.get("demodata")),
             )
+            document = _write_document(staging, params_file, manifest_extra, titles, order)
             shutil.rmtree(staging / "logg")
             entries: list[dict[str, Any]] = []
             times: dict[str, Any] = {}
@@ -522,6 +551,7 @@ def run_report(
                 "xlsx": xlsx,
                 "html": ["index.html", *(f"{n}.html" for n in order)],
                 "headlines": [h["key"] for h in headlines],
+                "dokument": document,
                 # The only run-specific field: two identical runs differ here and nowhere else.
                 "tider": {"started": started, "finished": now(), "notebooks": times},
             }
