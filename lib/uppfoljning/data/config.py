@@ -147,6 +147,10 @@ class PeriodParams:
     code_map_file: Path | None = None
     action_plan_file: Path | None = None
     code_names_file: Path | None = None
+    document_file: Path | None = None
+    case_number: str | None = None
+    date: str | None = None
+    drafts_allowed: bool = False
     raw: dict = field(repr=False, default_factory=dict)
 
     @property
@@ -180,7 +184,7 @@ def load_period_params(path: Path | str, *, period: str | None = None) -> Period
     base = path.parent
     files = {
         key: base / value if (value := getattr(model, key)) else None
-        for key in ("kommentarer", "kodomlaggning", "atgardsplan", "kodnamn")
+        for key in ("kommentarer", "kodomlaggning", "atgardsplan", "kodnamn", "dokument")
     }
     return PeriodParams(
         path=path,
@@ -199,6 +203,10 @@ def load_period_params(path: Path | str, *, period: str | None = None) -> Period
         code_map_file=files["kodomlaggning"],
         action_plan_file=files["atgardsplan"],
         code_names_file=files["kodnamn"],
+        document_file=files["dokument"],
+        case_number=model.diarienummer,
+        date=model.datum,
+        drafts_allowed=model.utkast,
         raw=data,
     )
 
@@ -216,7 +224,14 @@ def _period_relations(data: dict, base: Path, period: str | None) -> list[str]:
     prev = str(data.get("foregaende_prognos"))
     if PERIOD_RE.match(prev) and PERIOD_RE.match(per) and prev >= per:
         problems.append(f"foregaende_prognos: {prev} ska ligga före perioden {per}")
-    for key in ("rapportstruktur", "kommentarer", "kodomlaggning", "atgardsplan", "kodnamn"):
+    for key in (
+        "rapportstruktur",
+        "kommentarer",
+        "kodomlaggning",
+        "atgardsplan",
+        "kodnamn",
+        "dokument",
+    ):
         value = data.get(key)
         given = key in data if key == "rapportstruktur" else bool(value)
         if given and _is_text(value) and not (base / str(value)).is_file():

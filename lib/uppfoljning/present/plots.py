@@ -74,6 +74,36 @@ def figure_png(fig: Figure) -> bytes:
     return buffer.getvalue()
 
 
+def describe(fig: Figure) -> str:
+    """A chart's alt text from what it draws: title, axes and the largest bars or the series."""
+    parts = []
+    title = fig._suptitle.get_text() if fig._suptitle is not None else ""
+    axes = [ax for ax in fig.axes if ax.get_visible()]
+    title = title or next((ax.get_title() for ax in axes if ax.get_title()), "")
+    if title:
+        parts.append(f"Diagram: {title}.")
+    for ax in axes[:1]:
+        bars = [p for p in ax.patches if getattr(p, "get_width", None)]
+        labels = [t.get_text().replace("\n", " ") for t in ax.get_yticklabels()]
+        if bars and len(labels) == len(bars) and ax.get_xlabel():
+            values = sorted(
+                zip(labels, (b.get_width() for b in bars), strict=True),
+                key=lambda item: -abs(item[1]),
+            )
+            largest = "; ".join(f"{lab} {format_number(v, 1)}" for lab, v in values[:3])
+            parts.append(f"Liggande staplar, {ax.get_xlabel()}. Störst: {largest}.")
+        series = [
+            line.get_label()
+            for line in ax.get_lines()
+            if not line.get_label().startswith("_")
+        ]
+        if series:
+            parts.append(f"Linjer: {', '.join(series)}.")
+    if len(axes) > 1:
+        parts.append(f"{len(axes)} delfigurer.")
+    return " ".join(parts) or "Diagram."
+
+
 def save_svg(fig: Figure, target: Path, *, alt: str) -> None:
     """The chart as SVG (vector, text as paths) with ``alt`` as its title and description.
 

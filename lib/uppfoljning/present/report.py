@@ -28,7 +28,7 @@ from uppfoljning.data.config import (
 )
 from uppfoljning.data.ingest import is_demo
 from uppfoljning.present.formatting import period_label
-from uppfoljning.present.plots import save_svg
+from uppfoljning.present.plots import describe, save_svg
 from uppfoljning.present.safety import (
     Markdown,  # sanitised: report text never carries raw HTML (notebooks use it)
 )
@@ -106,13 +106,14 @@ class ReportContext:
         payload = {"key": key, "label": label, "text": text, "section": section, "order": order}
         _write_json(self.output_dir / "headlines" / f"{key}.json", payload)
 
-    def figure(self, figure_id: str, fig: Figure, *, alt: str) -> Figure:
+    def figure(self, figure_id: str, fig: Figure, *, alt: str | None = None) -> Figure:
         """Export `figures/<id>.svg` (vector, for the committee document) and return the figure.
 
-        ``alt`` says in words what the chart shows; it goes into the SVG's description and is
-        the chart's alt text in the document and on the analysis page.
+        ``alt`` says in words what the chart shows (default: `plots.describe`); it goes into
+        the SVG's description and is the chart's alt text in the document and on the page.
         """
         _check_id(figure_id)
+        alt = alt or describe(fig)
         fig._uppfoljning_alt = alt  # type: ignore[attr-defined]  # read by the notebook display
         if self.output_dir is not None:
             save_svg(fig, self.output_dir / "figures" / f"{figure_id}.svg", alt=alt)

@@ -117,6 +117,15 @@ def _params_checks(params: PeriodParams) -> list[tuple[str, Callable[[], object]
         checks.append(
             ("jamforelsegrupper", lambda: catalogue.load_config(params_dir / catalogue.CONFIG_FILE))
         )
+    if params.document_file:
+        from uppfoljning.document import missing_texts
+
+        def document() -> None:
+            problems = missing_texts(params)
+            if problems:
+                raise ValueError("; ".join(problems))
+
+        checks.append(("dokument", document))
     return checks
 
 
@@ -197,7 +206,18 @@ def _check_comment_headings(
     """Text under a heading no report shows would silently disappear: refuse it."""
     if params.comments_file is None or notebooks_dir is None:
         return
-    valid = comment_headings(notebooks_dir, params.notebooks)
+    from uppfoljning.document import document_headings
+
+    try:
+        chapters = document_headings(params)
+    except ParamsError:
+        chapters = []  # reported by the params checks
+    shown = comment_headings(notebooks_dir, params.notebooks)
+    valid = list(
+        dict.fromkeys(
+            [*chapters, *(h for h in shown if h.lower() not in {c.lower() for c in chapters})]
+        )
+    )
     known = {h.lower() for h in valid}
     name = params.comments_file.name
     lines = params.comments_file.read_text(encoding="utf-8").splitlines()
@@ -205,7 +225,8 @@ def _check_comment_headings(
         if line.startswith("## ") and line[3:].strip().lower() not in known:
             result.errors.append(
                 f"{name}, rad {number}: rubriken ”{line[3:].strip()}” visas inte i någon "
-                f"rapport, så texten under den skulle försvinna. Rubriker som visas: "
+                f"rapport eller något kapitel, så texten under den skulle försvinna. Rubriker "
+                f"som visas: "
                 f"{', '.join(valid)}"
             )
 

@@ -26,6 +26,7 @@ from uppfoljning.data.params.base import (
     nonempty_list,
     pattern,
 )
+from uppfoljning.data.params.document import YesNo
 
 REPORT_TYPES = ("manadsuppfoljning", "delarsrapport", "arsbokslut")
 KNOWN_NOTEBOOKS = ("ekonomi", "volymer", "hvb_placeringar", "r9_jamforelser")
@@ -97,6 +98,20 @@ class PeriodFile(ParamsModel):
     )
     kodnamn: Text | None = Field(
         None, description="Namn på konton, verksamheter och ansvar (fil i params/)."
+    )
+    dokument: Text | None = Field(
+        None,
+        description="Nämndens dokument (PDF och rapport.html): kapitlen, en fil i params/ "
+        "(t.ex. `dokument.yaml`); utan nyckeln skrivs inget dokument.",
+    )
+    diarienummer: Text | None = Field(None, description="Diarienumret på dokumentets första sida.")
+    datum: Text | None = Field(
+        None, description="Dokumentets datum (första sidan), t.ex. `2024-09-24`."
+    )
+    utkast: YesNo = Field(
+        False,
+        description="`ja`: kapitel utan skriven text får det framräknade utkastet, märkt "
+        "”Utkast”, även i nämndens dokument (annars är saknad text ett fel).",
     )
 
 

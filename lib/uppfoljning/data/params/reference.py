@@ -17,6 +17,7 @@ from pydantic.fields import FieldInfo
 
 from uppfoljning.data.params.base import Kind, ParamsModel, is_model, unwrap
 from uppfoljning.data.params.calendar import ReportCalendarFile
+from uppfoljning.data.params.document import DocumentFile
 from uppfoljning.data.params.domains import (
     ActionPlanFile,
     AssessmentsFile,
@@ -46,6 +47,7 @@ PARAMS_FILES: tuple[type[ParamsModel], ...] = (
     CareFormsFile,
     PlacementSettingsFile,
     PeerGroupsFile,
+    DocumentFile,
 )
 """One model per params file type, in the order the reference shows them."""
 
