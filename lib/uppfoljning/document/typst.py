@@ -74,7 +74,11 @@ def _table(view: dict) -> str:
     aligns = ", ".join(
         _ALIGN.get(c["kind"], "right") if i else "left" for i, c in enumerate(columns)
     )
-    widths = ", ".join("1fr" if i == 0 else "auto" for i in range(len(columns)))
+    # Fractions, not auto: long Swedish headers wrap instead of squeezing the row labels.
+    widths = ", ".join(
+        "3fr" if i == 0 else ("1.6fr" if c["kind"] == "text" else "1fr")
+        for i, c in enumerate(columns)
+    )
     header = ", ".join(f"[*#{typst_string(str(c['label']))}*]" for c in columns)
     rows = []
     lines = []
@@ -96,8 +100,11 @@ def _table(view: dict) -> str:
     caption = view.get("caption") or ""
     unit = f"Belopp i {view['unit']}." if any(c["kind"] == "amount" for c in columns) else ""
     cap = " ".join(x for x in (caption, unit) if x)
+    # A short table stays on one page with its caption; a long one breaks between rows and
+    # repeats its header.
+    keep = "false" if len(view["rows"]) <= 30 else "true"
     return (
-        "#figure(kind: table, caption: "
+        f"#block(breakable: {keep}, width: 100%)[#figure(kind: table, caption: "
         f"[#{typst_string(cap)}],\n"
         f"  table(columns: ({widths},), align: ({aligns},), stroke: none,\n"
         f"    inset: (x: 4pt, y: 3pt),\n"
@@ -105,7 +112,7 @@ def _table(view: dict) -> str:
         f"{hlines}"
         f"    {body},\n"
         "  table.hline(stroke: 0.7pt),\n"
-        "))\n\n"
+        "))]\n\n"
     )
 
 
