@@ -35,6 +35,44 @@ def _stylesheet() -> str:
     return path.read_text(encoding="utf-8")
 
 
+def _stylesheet_markup() -> Any:
+    """The stylesheet as markup for the start page: autoescaping would turn its quotes into
+    `&#34;` and the browser would drop the font stack (and fall back to Times)."""
+    from markupsafe import Markup
+
+    css = _stylesheet()
+    if "</" in css:  # our own file, but a `</style>` in it would end the style element
+        raise ValueError("uppfoljning.css får inte innehålla '</'")
+    return Markup(css)
+
+
+_TABLE_TAG_RE = re.compile(r"<(/?)table\b[^>]*>", re.I)
+TABLE_WRAPPER = '<div class="tabell">'
+
+
+def _wrap_tables(page: str) -> str:
+    """Put every outermost `<table>` in `<div class="tabell">`, the container that scrolls
+    sideways on a narrow screen (390 px) so that the page itself never does."""
+    out: list[str] = []
+    position = depth = 0
+    for match in _TABLE_TAG_RE.finditer(page):
+        closing = bool(match.group(1))
+        if not closing:
+            if depth == 0:
+                out.append(page[position : match.start()] + TABLE_WRAPPER)
+                position = match.start()
+            depth += 1
+        elif depth:
+            depth -= 1
+            if depth == 0:
+                out.append(page[position : match.end()] + "</div>")
+                position = match.end()
+    if depth:  # an unclosed table (not from nbconvert): leave the page as it was
+        return page
+    out.append(page[position:])
+    return "".join(out)
+
+
 _HEADING_RE = re.compile(r"<h([1-3])((?:\s[^>]*)?)>(.*?)</h\1\s*>", re.S | re.I)
 _ID_RE = re.compile(r"""\sid\s*=\s*(?:"([^"]*)"|'([^']*)')""", re.I)
 _ANCHOR_LINK_RE = re.compile(r"<a\b[^>]*\banchor-link\b[^>]*>.*?</a>", re.S | re.I)
@@ -211,6 +249,7 @@ def export_html(
         page, _ = exporter.from_notebook_node(nb, resources=resources)
     page = _renumber_styler_ids(page)
     page = page.replace(_MISSING_ALT, 'alt="Bild"')
+    page = _wrap_tables(page)
     page, title = _add_toc(page)
     title = title or name
     page = re.sub(
@@ -258,10 +297,17 @@ def write_index(
         )
         page = env.get_template("startsida.html.j2").render(
             title=title,
-            css=_stylesheet(),
+            css=_stylesheet_markup(),
             sections=sections,
             notebooks=[{"href": f"{name}.html", "title": nb_title} for name, nb_title in notebooks],
-            tables=[{"id": t, "href": f"tables/{t}.csv"} for t in tables],
+            tables=[
+                {
+                    "id": t,
+                    "href": f"tables/{t}.csv",
+                    "excel": f"excel/{t}.csv" if (report / "excel" / f"{t}.csv").is_file() else "",
+                }
+                for t in tables
+            ],
             xlsx=xlsx,
             manifest="manifest.json",
             demo=demo,

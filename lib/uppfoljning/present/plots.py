@@ -64,7 +64,7 @@ def apply_style() -> None:
         return
     shell = get_ipython()
     if shell is not None:
-        shell.display_formatter.formatters["image/png"].for_type(Figure, figure_png)
+        shell.display_formatter.formatters["image/png"].for_type(Figure, figure_display)
 
 
 def figure_png(fig: Figure) -> bytes:
@@ -72,6 +72,35 @@ def figure_png(fig: Figure) -> bytes:
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", bbox_inches="tight", metadata={"Software": None})
     return buffer.getvalue()
+
+
+def alt_text(fig: Figure) -> str:
+    """The chart's alt text: what `ReportContext.figure` gave it, else its title, else what
+    `describe` can say from the drawing (or "" when it can say nothing)."""
+    given = getattr(fig, "_uppfoljning_alt", None)
+    if isinstance(given, str) and given.strip():
+        return given.strip()
+    suptitle = fig._suptitle.get_text() if fig._suptitle is not None else ""
+    titles = [suptitle] + [
+        ax.get_title(loc) for ax in fig.axes if ax.get_visible() for loc in ("left", "center")
+    ]
+    title = next((" ".join(t.split()) for t in titles if t and t.strip()), "")
+    if title:
+        return title
+    described = describe(fig)
+    return "" if described == "Diagram." else described
+
+
+def figure_display(fig: Figure) -> bytes | tuple[bytes, dict[str, str]]:
+    """IPython's PNG for a figure, with its alt text as output metadata when it has one.
+
+    IPython keeps a formatter's (data, metadata) pair as the output's metadata["image/png"];
+    the report template writes it as the image's `alt` (nbconvert would say "No description
+    has been provided for this image").
+    """
+    png = figure_png(fig)
+    alt = alt_text(fig)
+    return (png, {"alt": alt}) if alt else png
 
 
 def describe(fig: Figure) -> str:
@@ -93,9 +122,7 @@ def describe(fig: Figure) -> str:
             largest = "; ".join(f"{lab} {format_number(v, 1)}" for lab, v in values[:3])
             parts.append(f"Liggande staplar, {ax.get_xlabel()}. Störst: {largest}.")
         series = [
-            line.get_label()
-            for line in ax.get_lines()
-            if not line.get_label().startswith("_")
+            line.get_label() for line in ax.get_lines() if not line.get_label().startswith("_")
         ]
         if series:
             parts.append(f"Linjer: {', '.join(series)}.")
