@@ -21,7 +21,12 @@ from openpyxl import load_workbook
 from uppfoljning.data.config import LEVEL
 from uppfoljning.present.formatting import NBSP
 from uppfoljning.present.tables import number_format, percent_format, table_view, write_csv
-from uppfoljning.present.workbook import write_excel_copies, write_workbook
+from uppfoljning.present.workbook import (
+    TABLE_TITLES,
+    table_title,
+    write_excel_copies,
+    write_workbook,
+)
 
 
 def _publish(out: Path, table_id: str, frame: pd.DataFrame, **kwargs) -> None:
@@ -128,7 +133,8 @@ def test_contents_sheet_links_every_table(report: Path) -> None:
     assert set(rows) == set(workbook.sheetnames[1:])
     for name, row in rows.items():
         assert row[0].hyperlink.location == f"'{name}'!A1"
-    assert rows["driftsammandrag_period"][1].value == "Källa: huvudboken."
+    assert rows["driftsammandrag_period"][1].value == "Driftsammandrag för perioden"
+    assert rows["udda"][1].value == "udda"  # neither a title nor a caption
     assert rows["driftsammandrag_period"][2].value == "mnkr, procent"
     assert rows["tabell_tkr"][2].value == "tkr"
     assert rows["gammal"][1].value == "gammal"  # no view: the id
@@ -235,3 +241,15 @@ def test_excel_copy_protects_formulas_not_negative_numbers(tmp_path: Path) -> No
         rows = list(csv.reader(fh, delimiter=";"))
     assert rows[1] == ["'-5", "'=HYPERLINK(1)", "-12,5"]
     assert rows[2] == ["'@SUM(A1)", "'+1;2", "0,000001"]
+
+
+def test_every_documented_table_has_a_swedish_title() -> None:
+    """README's table lists and the contents sheet's titles name the same tables."""
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    section = readme.split("### Tables", 1)[1].split("### Charts", 1)[0]
+    documented = set(re.findall(r"^\| `([a-z0-9_]+)` \|", section, re.M))
+    assert len(documented) >= 30
+    assert documented == set(TABLE_TITLES)
+    assert table_title("fordjupning_egen_regi_konto", None) == (
+        "Fördjupning per konto: rad egen regi"
+    )

@@ -33,7 +33,15 @@ from typing import Any
 from uppfoljning.present import safety
 from uppfoljning.present.formatting import NBSP, UNIT_DIVISORS, format_number
 
-__all__ = ["CONTENTS_SHEET", "EXCEL_DIR", "load_view", "write_excel_copies", "write_workbook"]
+__all__ = [
+    "CONTENTS_SHEET",
+    "EXCEL_DIR",
+    "TABLE_TITLES",
+    "load_view",
+    "table_title",
+    "write_excel_copies",
+    "write_workbook",
+]
 
 CONTENTS_SHEET = "Innehåll"
 EXCEL_DIR = "excel"  # the report's folder of Excel copies, beside tables/
@@ -53,6 +61,62 @@ _NUMERIC_KINDS = frozenset({"amount", "percent", "number", "formatted"})
 _MAX_WIDTH = 60
 _HEADER_WIDTH = 22  # longer headers wrap rather than widen a column of short numbers
 _UNIT_LABELS = {"percent": "%"}
+
+# The contents sheet's title of each table the suite publishes (README "Tables"), used when
+# the view carries no title of its own; a table not listed shows its caption or its id.
+TABLE_TITLES = {
+    "ekonomi_oversikt": "Ekonomisk översikt: nettokostnad och investeringar",
+    "driftsammandrag_period": "Driftsammandrag för perioden",
+    "driftsammandrag_prognos": "Driftsammandrag, prognos för helåret",
+    "prognosforandring": "Prognosen mot föregående prognos",
+    "prognosjamforelse": "Prognosen mot beräknade prognoser",
+    "prognostraffsakerhet": "Prognosträffsäkerhet",
+    "budgetversioner": "Årets budgetversioner",
+    "budget_och_plan": "Budget och plan",
+    "investeringar": "Investeringar per projekt",
+    "atgardsplan": "Åtgärdsplan per område",
+    "atgardsplan_atgarder": "Åtgärdsplanens åtgärder",
+    "ej_klassificerat": "Ej klassificerat per kod",
+    "volymer": "Volymer",
+    "personal": "Personal",
+    "namndindikatorer": "Nämndindikatorer",
+    "namndmal_bedomning": "Nämndmålen: bedömning",
+    "hvb_nyckeltal": "HVB-placeringar: nyckeltal",
+    "hvb_varddygn": "Vårddygn och individer",
+    "hvb_varddygn_manad": "Vårddygn per månad",
+    "hvb_dygnskostnad": "Kostnad och dygnskostnad",
+    "hvb_pris_volym": "Kostnadsförändring: volym, mix och pris",
+    "hvb_r12": "Rullande tolv månader",
+    "hvb_avtal": "Placeringar per avtalsform",
+    "hvb_individer": "Placerade individer per månad",
+    "hvb_in_ut": "Nya och avslutade placeringar per månad",
+    "hvb_langd": "Placeringarnas längd",
+    "hvb_prognos": "Prognos för placeringarna",
+    "hvb_prognos_jamforelse": "Placeringsprognosen mot huvudbokens prognos",
+    "hvb_avstamning": "Registret mot huvudboken per månad",
+    "r9_jamforelse": "R9-jämförelse: värden per kommun",
+    "r9_mal": "R9-jämförelse: mål och skillnad mot snittet",
+    "r9_gap": "R9-jämförelse: skillnad mot snittet i kronor",
+    "r9_rang": "R9-jämförelse: rang",
+    "r9_placeringar": "Placerade barn och kostnad per placerat barn",
+    "r9_nedbrytning": "Kostnad för placerade barn: volym- och priseffekt",
+    "r9_kon": "R9-jämförelse per kön",
+    "r9_kontroll": "R9-snittet mot Koladas gruppvärde",
+}
+_DRILLDOWN_RE = re.compile(r"fordjupning_(.+)_konto")
+
+
+def table_title(table_id: str, view: Mapping[str, Any] | None) -> str:
+    """The table's title in the contents sheet: the view's own, the suite's, caption, or id."""
+    own = str((view or {}).get("title") or "")
+    if own:
+        return own
+    if table_id in TABLE_TITLES:
+        return TABLE_TITLES[table_id]
+    drilldown = _DRILLDOWN_RE.fullmatch(table_id)
+    if drilldown:
+        return f"Fördjupning per konto: rad {drilldown.group(1).replace('_', ' ')}"
+    return str((view or {}).get("caption") or "") or table_id
 
 
 def _cell_value(text: str, first_column: bool) -> str | int | float | None:
@@ -346,8 +410,7 @@ def write_workbook(
         else:
             _view_sheet(sheet, rows, view)
             found_views = True
-        table_title = str((view or {}).get("title") or (view or {}).get("caption") or table_id)
-        entries.append((sheet_name, table_title, _contents_unit(view)))
+        entries.append((sheet_name, table_title(table_id, view), _contents_unit(view)))
     if contents is not None:
         _contents_sheet(contents, title, entries, found_views)
     if not workbook.worksheets:
