@@ -1,4 +1,4 @@
-"""Command line: `uppfoljning init | demo | ingest | check | run | kolada refresh`.
+"""Command line: `uppfoljning init | demo | ingest | check | run | ny-period | kolada refresh`.
 
 Messages are Swedish (controllers read them); exit codes: 0 ok, 1 failed run or bad input,
 2 wrong usage.
@@ -11,6 +11,7 @@ import contextlib
 import errno
 import json
 import os
+import re
 import sys
 import time
 import warnings
@@ -248,6 +249,34 @@ def cmd_check(args: argparse.Namespace) -> int:
     return 0 if check.ok else 1
 
 
+def cmd_new_period(args: argparse.Namespace) -> int:
+    """Write the next period's params file and comments file from the previous period's."""
+    from uppfoljning.run.new_period import TYPE_LABELS, NewPeriodError, create_period
+
+    root, _, processed = _paths(args)
+    try:
+        made = create_period(
+            root / "params", args.period, notebooks_dir=notebooks_dir(root), processed=processed
+        )
+    except NewPeriodError as exc:
+        print(f"Fel: {exc}", file=sys.stderr)
+        return 1
+    forecast = made.previous_forecast or "ingen (första rapporten med prognos för året)"
+    print(
+        f"Skrev {made.params_file.relative_to(root)}: {TYPE_LABELS[made.report_type]}, "
+        f"”{made.title}”, utgår från {made.based_on.name}; föregående prognos {forecast}."
+    )
+    print(
+        f"Skrev {made.comments_file.relative_to(root)} med rubrikerna "
+        f"{', '.join(made.headings) or '(inga)'}."
+    )
+    print(
+        "Nästa steg: skriv kommentarerna under rubrikerna, lägg periodens exporter i "
+        f"data/raw/ och kör: uppfoljning check {made.period}"
+    )
+    return 0
+
+
 def cmd_kolada_refresh(args: argparse.Namespace) -> int:
     from uppfoljning.peers import catalogue, sources
 
@@ -284,6 +313,22 @@ def build_parser() -> argparse.ArgumentParser:
     ing.add_argument("--data", help="datakatalog med raw/ och processed/ (standard: data/)")
     ing.add_argument("--force", action="store_true", help="läs om även oförändrade filer")
     ing.set_defaults(func=cmd_ingest)
+
+    new = sub.add_parser(
+        "ny-period",
+        help="skapa params/ÅÅÅÅ-MM.yaml och en tom kommentarsfil från föregående period",
+        description=(
+            "Skapar periodfilen params/ÅÅÅÅ-MM.yaml från den senaste tidigare periodfilen: "
+            "rapporttyp efter månaden (december årsbokslut, delårsmånaderna i "
+            "params/rapportkalender.yaml delårsrapport, annars månadsuppföljning), rubrik, "
+            "föregående prognos och enhet; övriga nycklar och kommentarer behålls. Skapar också "
+            "params/kommentarer/ÅÅÅÅ-MM.md med rubrikerna som rapporten visar. Skriver aldrig "
+            "över en befintlig fil."
+        ),
+    )
+    new.add_argument("period", type=_period, help="den nya perioden ÅÅÅÅ-MM, t.ex. 2024-10")
+    new.add_argument("--data", help="datakatalog med processed/ (standard: data/)")
+    new.set_defaults(func=cmd_new_period)
 
     kol = sub.add_parser("kolada", help="Kolada-data för R9-jämförelserna")
     kol_sub = kol.add_subparsers(dest="kolada_command", required=True)
@@ -345,6 +390,14 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--jobs", type=_positive, help="antal parallella processer (minst 1)")
     run.set_defaults(func=cmd_run)
     return parser
+
+
+def _period(text: str) -> str:
+    if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", text):
+        raise argparse.ArgumentTypeError(
+            f"ska vara en period ÅÅÅÅ-MM, t.ex. 2024-10 (inte {text!r})"
+        )
+    return text
 
 
 def _positive(text: str) -> int:
