@@ -23,6 +23,25 @@ def demo_data(tmp_path_factory) -> Path:
     return data
 
 
+@pytest.fixture(scope="session")
+def demo_reports(tmp_path_factory, demo_data) -> Path:
+    """A project copy with the demo's 2024-08 and 2023-12 reports built by `uppfoljning run`.
+
+    Returns the project directory (params/, data/, reports/); treat it as read-only.
+    """
+    import shutil
+
+    from uppfoljning.run.cli import main
+
+    project = tmp_path_factory.mktemp("demo_reports")
+    shutil.copytree(ROOT / "params", project / "params")
+    shutil.copytree(demo_data / "raw", project / "data" / "raw")
+    for period in ("2024-08", "2023-12"):
+        args = ["run", period, "--data", str(project / "data"), "--out", str(project / "reports")]
+        assert main([*args, "--params", str(project / "params" / f"{period}.yaml")]) == 0
+    return project
+
+
 def reference(name: str) -> list[dict[str, str]]:
     """A published table of the August 2024 report (the calibration copy in the package)."""
     path = files("uppfoljning") / "demo" / "calibration" / "2024-08" / f"{name}.csv"

@@ -26,8 +26,9 @@ ALLOWED: dict[str, set[str]] = {
     "data": {"data"},
     "present": {"data", "present"},
     **{d: {"data", "present", *DOMAINS} for d in DOMAINS},
+    "document": {"data", "present", "document"},  # reads report outputs, never computes
     "demo": {"data", "present", "demo", *DOMAINS},
-    "run": {"data", "present", "run", "demo", *DOMAINS},
+    "run": {"data", "present", "run", "demo", "document", *DOMAINS},
     "": {"data", "present", *DOMAINS},  # uppfoljning/__init__.py: the notebooks' API
 }
 

@@ -30,6 +30,8 @@ def test_environment_yml_mirrors_pyproject():
     env = yaml.safe_load((ROOT / "environment.yml").read_text(encoding="utf-8"))
     conda = {_name(d): _spec(d) for d in env["dependencies"] if isinstance(d, str)}
     conda.pop("pip", None)
+    pip = next(d["pip"] for d in env["dependencies"] if isinstance(d, dict))
+    conda |= {_name(d): _spec(d) for d in pip if not d.startswith("-e")}
     python = conda.pop("python")
     assert python == project["requires-python"]
     expected = {CONDA_NAMES.get(_name(r), _name(r)): _spec(r) for r in wanted}

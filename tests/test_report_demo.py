@@ -50,17 +50,9 @@ def _params(tmp: Path, **changes: str) -> Path:
 
 
 @pytest.fixture(scope="module")
-def run(tmp_path_factory, demo_data):
-    """One demo run of the economy report; returns (data dir, reports dir, params file)."""
-    tmp = tmp_path_factory.mktemp("run")
-    shutil.copytree(demo_data / "raw", tmp / "data" / "raw")
-    params = _params(tmp)
-    out = tmp / "reports"
-    code = main(
-        ["run", "2024-08", "--data", str(tmp / "data"), "--out", str(out), "--params", str(params)]
-    )
-    assert code == 0
-    return tmp / "data", out, params
+def run(demo_reports):
+    """The session's demo run of 2024-08; returns (data dir, reports dir, params file)."""
+    return demo_reports / "data", demo_reports / "reports", demo_reports / "params" / "2024-08.yaml"
 
 
 def _table(report: Path, table_id: str) -> dict[str, dict[str, float]]:

@@ -211,6 +211,21 @@ def _misspelled_comment_heading(p) -> list[str]:
     return [f"{PERIOD}.md, rad {len(lines) + 2}", "”Investeringarr”", "Rubriker som visas:"]
 
 
+def _chapter_without_text(p) -> list[str]:
+    """The document asks for "Förväntad utveckling", whose text the controllers have not written."""
+    edit_yaml(p.params / f"{PERIOD}.yaml", lambda t: t + "dokument: dokument.yaml\n")
+    path = p.params / "kommentarer" / f"{PERIOD}.md"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.split("## Förväntad utveckling")[0], encoding="utf-8")
+    return ["”Förväntad utveckling” saknar text", "## Förväntad utveckling", "utkast: ja"]
+
+
+def _unknown_document_key(p) -> list[str]:
+    edit_yaml(p.params / f"{PERIOD}.yaml", lambda t: t + "dokument: dokument.yaml\n")
+    edit_yaml(p.params / "dokument.yaml", lambda t: t.replace("tabeller: [personal]", "tabell: x"))
+    return ["dokument.yaml", "tabell"]
+
+
 def _out_is_a_file(p) -> list[str]:
     (p.root / "utdata").write_text("inte en katalog", encoding="utf-8")
     return []
@@ -468,6 +483,9 @@ CASES = [
     Case("struktur-skuggad-rad", _shadowing_structure, command=("run", PERIOD)),
     Case("struktur-skuggad-rad-check", _shadowing_structure, command=("check", PERIOD)),
     Case("kommentar-under-okand-rubrik", _misspelled_comment_heading, command=("run", PERIOD)),
+    Case("dokument-kapitel-utan-text", _chapter_without_text, command=("run", PERIOD)),
+    Case("dokument-kapitel-utan-text-check", _chapter_without_text, command=("check", PERIOD)),
+    Case("dokument-okand-nyckel", _unknown_document_key, command=("run", PERIOD)),
     Case(
         "kommentar-under-okand-rubrik-check", _misspelled_comment_heading, command=("check", PERIOD)
     ),

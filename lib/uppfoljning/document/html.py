@@ -61,6 +61,9 @@ def _slug(text: str, used: set[str]) -> str:
 
 def _table(view: dict) -> str:
     columns = view["columns"]
+    if not view["rows"]:
+        caption = view.get("caption") or view["id"]
+        return f"<p><em>{escape_html(caption)}: inga uppgifter för perioden.</em></p>"
     numeric = [i > 0 and c["kind"] != "text" for i, c in enumerate(columns)]
     cls = [' class="tal"' if n else "" for n in numeric]
     head = "".join(

@@ -71,6 +71,9 @@ _ROW_STYLE = {
 
 def _table(view: dict) -> str:
     columns = view["columns"]
+    if not view["rows"]:
+        caption = view.get("caption") or view["id"]
+        return f"#emph[#{typst_string(f'{caption}: inga uppgifter för perioden.')}]\n\n"
     aligns = ", ".join(
         _ALIGN.get(c["kind"], "right") if i else "left" for i, c in enumerate(columns)
     )

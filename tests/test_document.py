@@ -1,0 +1,233 @@
+"""The committee document: A4 PDF pages rendered and read back, rapport.html, refusals.
+
+The PDFs are the ones `uppfoljning run` wrote for the demo's 2024-08 and 2023-12 (session
+fixture `demo_reports`); pypdfium2 renders each page and gives its text, so the checks see
+what a reader sees: paper size, page numbers, where headings land, no working-paper text.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+from pathlib import Path
+
+import pypdfium2 as pdfium
+import pytest
+
+from uppfoljning.data.config import load_period_params
+from uppfoljning.document.build import Chapter, Document, Table, Text, assemble, missing_texts
+from uppfoljning.document.structure import load_document_structure, walk
+from uppfoljning.document.typst import render_pdf
+from uppfoljning.present.safety import check_html
+
+DOCUMENTS = {
+    "2024-08": "Delårsrapport_augusti_2024.pdf",
+    "2023-12": "Verksamhetsberättelse_2023.pdf",
+}
+A4 = (595.28, 841.89)  # points
+# What belongs to the analysts' pages, never to the committee's document.
+WORKING_PAPER = (
+    ".yaml",
+    "params/",
+    "tables/",
+    "README",
+    "Kvalitetskontroll",
+    "Avstämning mot huvudboken",
+    "tabell-id",
+    "Kolada-id",
+    "UPPFOLJNING",
+    "Traceback",
+)
+
+
+def _pages(pdf_path: Path) -> list[str]:
+    pdf = pdfium.PdfDocument(pdf_path)
+    try:
+        return [pdf[i].get_textpage().get_text_range().replace("\r", "") for i in range(len(pdf))]
+    finally:
+        pdf.close()
+
+
+def _params(project: Path, period: str):
+    return load_period_params(project / "params" / f"{period}.yaml")
+
+
+@pytest.fixture(scope="module", params=sorted(DOCUMENTS))
+def document(request, demo_reports):
+    period = request.param
+    report = demo_reports / "reports" / period
+    params = _params(demo_reports, period)
+    parts = walk(load_document_structure(params.document_file))
+    return period, report, report / DOCUMENTS[period], _pages(report / DOCUMENTS[period]), parts
+
+
+def test_pages_are_a4_portrait_with_rendered_content(document):
+    _, _, path, pages, _ = document
+    pdf = pdfium.PdfDocument(path)
+    try:
+        assert 10 <= len(pdf) <= 40
+        for i in range(len(pdf)):
+            width, height = pdf[i].get_size()
+            assert (round(width, 1), round(height, 1)) == pytest.approx(A4, abs=0.5), i
+        image = pdf[3].render(scale=0.5).to_pil().convert("L")
+        assert image.getextrema()[0] < 100, "a text page renders dark ink"
+    finally:
+        pdf.close()
+
+
+def test_first_page_names_committee_title_date_and_case_number(document, demo_reports):
+    period, _, _, pages, _ = document
+    params = _params(demo_reports, period)
+    first = pages[0]
+    for text in (params.municipality_name, params.committee, params.title, params.date):
+        assert text in first
+    assert params.case_number and params.case_number in first
+
+
+def test_every_page_after_the_first_is_numbered_n_of_total(document):
+    _, _, _, pages, _ = document
+    total = len(pages)
+    for number, text in enumerate(pages[1:], start=2):
+        assert re.search(rf"\b{number} \({total}\)\s*$", text.strip()), (number, text[-80:])
+
+
+def test_contents_lists_every_chapter_at_the_page_where_it_starts(document):
+    _, _, _, pages, parts = document
+    toc = pages[1]
+    assert toc.lstrip().startswith("Innehåll")
+    listed = {}
+    for line in toc.splitlines():
+        match = re.match(r"^(.*?)[\s.]*?\s(\d+)$", line.strip())
+        if match:
+            listed[match.group(1).rstrip(" .")] = int(match.group(2))
+    chapters = [p for p in parts if p.level == 1]
+    for part in chapters:
+        assert part.title in listed, (part.title, sorted(listed))
+        page = pages[listed[part.title] - 1]
+        # A chapter starts on a new page, with its heading as the page's first line.
+        assert page.lstrip().splitlines()[0].strip() == part.title, (part.title, page[:80])
+    assert "Om rapporten" in listed
+
+
+def test_sections_are_in_the_contents_and_on_their_page(document):
+    _, _, _, pages, parts = document
+    toc = pages[1]
+    for part in (p for p in parts if p.level == 2):
+        match = re.search(rf"^{re.escape(part.title)}[\s.]*?\s(\d+)$", toc, flags=re.M)
+        if match is None:  # an optional section without its tables this period
+            assert part.optional, part.title
+            continue
+        lines = [line.strip() for line in pages[int(match.group(1)) - 1].splitlines()]
+        assert part.title in lines, part.title
+
+
+def test_no_working_paper_text_and_no_draft(document):
+    _, report, _, pages, _ = document
+    text = "\n".join(pages)
+    table_ids = [p.stem for p in (report / "tables").glob("*.csv")]
+    for fragment in [*WORKING_PAPER, *(t for t in table_ids if "_" in t)]:
+        assert fragment not in text, fragment
+    assert "Utkast" not in text and "UTKAST" not in text
+
+
+def test_table_rows_are_never_split_across_pages(document):
+    _, report, _, pages, parts = document
+    shown = [t for p in parts for t in p.tables if (report / "views" / f"{t}.json").is_file()]
+    import json
+
+    for table_id in shown:
+        view = json.loads((report / "views" / f"{table_id}.json").read_text(encoding="utf-8"))
+        labels = [c["label"] for c in view["columns"]]
+        spans = []
+        for row in view["rows"]:
+            label = " ".join(row["cells"][0].split()[:2])
+            last = next((c for c in reversed(row["cells"]) if c.strip()), "")
+            homes = [i for i, page in enumerate(pages) if label in page and last in page]
+            assert homes, (table_id, row["cells"])
+            spans.append(homes[0])
+        for page in sorted(set(spans)):  # the header is repeated on every page of the table
+            assert labels[-1].split()[0] in pages[page], (table_id, page)
+
+
+def test_rapport_html_is_self_contained_and_has_every_chapter(document):
+    _, report, _, _, parts = document
+    page = (report / "rapport.html").read_text(encoding="utf-8")
+    check_html(page, "rapport.html")
+    assert "<script" not in page and "http://" not in page and "https://" not in page
+    for part in parts:
+        if not part.optional:
+            assert f">{part.title}</h" in page.replace("&amp;", "&"), part.title
+    alts = re.findall(r'<img [^>]*alt="([^"]*)"', page)
+    assert alts and all(len(a) > 20 for a in alts)
+    assert page.count('<div class="tabell">') == page.count("<table>")
+
+
+def test_year_end_speaks_of_outcome_not_forecast(demo_reports):
+    pages = _pages(demo_reports / "reports" / "2023-12" / DOCUMENTS["2023-12"])
+    economy = "\n".join(p for p in pages if "Driftsammandrag" in p or "Översikt" in p)
+    assert "Utfall 2023" in economy
+    assert "Prognos helår" not in economy
+    for chapter in (
+        "Volymer",
+        "Personal",
+        "Nämndindikatorer",
+        "Prognossäkerhet",
+        "HVB-placeringar",
+    ):
+        assert any(chapter in p.splitlines()[0] for p in pages if p.strip()), chapter
+
+
+def test_a_chapter_without_text_is_named_and_drafts_need_utkast_ja(demo_reports, tmp_path):
+    params = _params(demo_reports, "2024-08")
+    comments = tmp_path / "kommentarer.md"
+    text = params.comments_file.read_text(encoding="utf-8")
+    comments.write_text(text.split("## Förväntad utveckling")[0], encoding="utf-8")
+    strict = replace(params, comments_file=comments)
+    problems = missing_texts(strict)
+    assert len(problems) == 1 and "”Förväntad utveckling” saknar text" in problems[0]
+    lenient = replace(strict, drafts_allowed=True)
+    assert missing_texts(lenient) == []
+    report = demo_reports / "reports" / "2024-08"
+    doc = assemble(report, lenient, demo=True)
+    last = next(c for c in doc.chapters if c.title == "Förväntad utveckling")
+    assert last.blocks and all(b.draft for b in last.blocks if isinstance(b, Text))
+
+
+def test_text_from_data_cannot_act_as_typst(tmp_path):
+    hostile = '#set page(paper: "a5") ]} \\" $x$ <etikett> @ref = rubrik'
+    doc = Document(
+        title="T",
+        municipality="K",
+        committee="N",
+        date="",
+        case_number="",
+        demo=False,
+        chapters=[
+            Chapter(
+                title=hostile,
+                level=1,
+                appendix=False,
+                blocks=[
+                    Text(f"*{hostile}* och [länk](javascript:alert(1))"),
+                    Table(
+                        {
+                            "id": "x",
+                            "caption": hostile,
+                            "unit": "mnkr",
+                            "columns": [{"name": "rad", "label": hostile, "kind": "text"}],
+                            "rows": [{"level": "rad", "cells": [hostile]}],
+                        }
+                    ),
+                ],
+            )
+        ],
+    )
+    path = tmp_path / "d.pdf"
+    path.write_bytes(render_pdf(doc))
+    pdf = pdfium.PdfDocument(path)
+    try:
+        assert all(round(pdf[i].get_size()[0]) == 595 for i in range(len(pdf)))  # still A4
+    finally:
+        pdf.close()
+    text = "\n".join(_pages(path))
+    assert text.count("#set page") >= 4  # heading, contents, paragraph, caption, header, cell
