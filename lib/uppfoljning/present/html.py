@@ -276,7 +276,10 @@ def write_index(
     tables: Sequence[str],
     xlsx: str,
     demo: bool = False,
+    changes: dict[str, Any] | None = None,
 ) -> None:
+    """The start page; `changes` is `present.changes.start_page_view`'s comparison with the
+    previous report (None: the page has no such section)."""
     import jinja2
 
     by_section: dict[str, list[dict[str, Any]]] = {}
@@ -311,5 +314,6 @@ def write_index(
             xlsx=xlsx,
             manifest="manifest.json",
             demo=demo,
+            changes=changes,
         )
     (report / "index.html").write_bytes(page.encode("utf-8"))

@@ -84,6 +84,7 @@ from typing import Any
 from uppfoljning.data.config import load_period_params
 from uppfoljning.document import DocumentError, build_document
 from uppfoljning.present import formatting
+from uppfoljning.present.changes import publish_changes
 from uppfoljning.present.html import write_index
 from uppfoljning.present.workbook import EXCEL_DIR, write_excel_copies, write_workbook
 from uppfoljning.run.errors import (
@@ -479,6 +480,8 @@ def run_report(
                 raise _keep_failed(out_dir, period, staging, results, names, previous_report)
 
             produced = merge_outputs(staging, names, owners)
+            # Beside the previous report's tables: a table of its own, before workbook and index.
+            changes, compared_with = publish_changes(staging, out_dir, period, params_file)
             tables = collect_tables(staging)
             headlines = collect_headlines(staging)
             # Sections on the index page follow the notebooks' order, not the alphabet.
@@ -502,6 +505,7 @@ def run_report(
                 tables=list(tables),
                 xlsx=xlsx,
                 demo=bool(manifest_extra.get("demodata")),
+                changes=changes,
             )
             document = _write_document(staging, params_file, manifest_extra, titles, order)
             shutil.rmtree(staging / "logg")
@@ -551,6 +555,7 @@ def run_report(
                 "xlsx": xlsx,
                 "html": ["index.html", *(f"{n}.html" for n in order)],
                 "headlines": [h["key"] for h in headlines],
+                "forandring_jamfors_med": compared_with,
                 "dokument": document,
                 # The only run-specific field: two identical runs differ here and nowhere else.
                 "tider": {"started": started, "finished": now(), "notebooks": times},
