@@ -116,19 +116,17 @@ def test_a_report_builds_with_the_2020_structure(demo_data, tmp_path):
     assert "Individ- och familjeomsorg" in html and "Verksamhet, tkr" in html
 
 
-def test_drilldown_explorer_builds_and_refreshes(both_structures, monkeypatch):
-    import IPython.display
-
-    shown: list = []
-    monkeypatch.setattr(IPython.display, "display", shown.append)
+def test_drilldown_explorer_builds_and_refreshes(both_structures, tmp_path):
     eko = both_structures["rapportstruktur_2024.yaml"]
-    box = uf.drilldown.explorer(eko)
-    controls, _ = box.children
-    row, dims, lines = controls.children
-    assert row.value == "569"  # the largest deviation is preselected
-    shown.clear()
-    dims.value = ("ansvar", "period")
-    lines.value = 3
-    breakdown, largest = shown[-2:]  # each change redraws: the breakdown, then the largest lines
-    assert list(breakdown.data.columns[:2]) == ["ansvar", "period"]
-    assert len(largest) == 3
+    box = uf.drilldown.explorer(eko, export_dir=tmp_path)
+    assert box.row.value == "569"  # the largest deviation is preselected
+    box.levels[0].value = "ansvar"
+    box.levels[1].value = "period"
+    box.lines.value = 3
+    # each change redraws the breakdown and the largest lines
+    assert list(box.view.parts.columns[:2]) == ["ansvar", "period"]
+    assert len(box.view.lines) == 3
+    old = uf.drilldown.explorer(both_structures["rapportstruktur_2020.yaml"], export_dir=tmp_path)
+    assert old.view.parts["utfall"].sum() == pytest.approx(
+        old.eko.period_table().loc[old.row.value, "utfall"]
+    )

@@ -308,8 +308,8 @@ def test_the_shipped_2020_structure_drills_into_unclassified_lines(tmp_path):
     assert eko.unclassified_table().loc["summa", "utfall"] == pytest.approx(row["utfall"])
     assert "ej_klassificerat" in eko.largest_deviation_rows(3)
     assert row[LEVEL] == "rad"
-    controls, _ = uf.drilldown.explorer(eko).children
-    assert controls.children[0].value == "ej_klassificerat"  # preselected: largest deviation
+    box = uf.drilldown.explorer(eko, export_dir=tmp_path)
+    assert box.row.value == "ej_klassificerat"  # preselected: largest deviation
 
 
 def _open(tmp: Path, period: str = PERIOD, investments: list[str] | None = None):

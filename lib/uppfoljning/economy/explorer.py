@@ -211,10 +211,9 @@ def chart(eko: EconomyReport, view: View) -> Figure:
     ax.axhline(0, color="#333333", linewidth=0.6) if first == "period" else ax.axvline(
         0, color="#333333", linewidth=0.6
     )
-    # The legend sits above the axes (right) so that it never hides a bar; the heading above
-    # the table already names months and dimensions, so the title is the row alone.
-    ax.legend(loc="lower right", bbox_to_anchor=(1.0, 1.0), ncol=len(quantities), fontsize=8)
-    ax.set_title(plots.wrap_label(view.row_label, 40), fontsize=10)
+    # The heading above the table names row, months and dimensions; the legend sits above the
+    # axes so that it never hides a bar.
+    ax.legend(loc="lower left", bbox_to_anchor=(0.0, 1.0), ncol=len(quantities), fontsize=8)
     fig.tight_layout()
     return fig
 
@@ -299,9 +298,12 @@ class Explorer:
             min=0,
             max=200,
             description="Största rader",
+            style={"description_width": "initial"},
             layout=widgets.Layout(width="170px"),
         )
-        self.export_button = widgets.Button(description="Exportera till Excel", icon="download")
+        self.export_button = widgets.Button(
+            description="Exportera till Excel", icon="download", layout=widgets.Layout(width="auto")
+        )
         self.export_path = widgets.HTML()
         self.message = widgets.HTML()
         self.table = widgets.HTML()
