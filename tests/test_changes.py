@@ -188,6 +188,7 @@ def test_start_page_shows_changed_figures_and_the_sentence(reports, tmp_path):
     assert "Förändring sedan förra rapporten" in page
     assert '<th scope="row">569 - Barn och unga</th>' in page
     assert "<td>+175,0\u00a0%</td>" in page
+    assert '<a href="tables/forandring_sedan_forra.csv">forandring_sedan_forra.csv</a>' in page
     empty = start_page_view(None, period="2024-03", previous=None)
     write_index(
         tmp_path, title="T", notebooks=[], headlines=[], tables=[], xlsx="x.xlsx", changes=empty

@@ -165,7 +165,7 @@ def compare(
             is_ = new.value if new else math.nan
             if math.isnan(was) and math.isnan(is_):
                 continue
-            change = is_ - was
+            change = round(is_ - was, 6)  # no float noise (785596630.3399999) in the CSV
             percent = change / abs(was) * 100 if not math.isnan(change) and was else math.nan
             block.append((first.label, area, first.unit, was, is_, change, percent))
         block.sort(key=_largest_first)
@@ -304,9 +304,8 @@ def start_page_view(
         areas.append({"name": area, "rows": rows, "more": len(block) - len(shown)})
     unchanged = " Inget av måtten har ändrats." if not areas else ""
     return {
-        "text": f"Jämfört med rapporten för {period_label(previous)}, de största "
-        f"förändringarna per område.{unchanged} Hela jämförelsen finns i tabellen "
-        f"{CHANGES_TABLE}.",
+        "text": f"Jämfört med rapporten för {period_label(previous)}: de största "
+        f"förändringarna per område.{unchanged}",
         "areas": areas,
         "href": f"tables/{CHANGES_TABLE}.csv",
         "previous_label": period_label(previous),
