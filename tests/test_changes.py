@@ -13,6 +13,7 @@ from uppfoljning.present.changes import (
     CHANGES_TABLE,
     COLUMNS,
     changes,
+    comparison_digest,
     previous_report,
     publish_changes,
     start_page_view,
@@ -196,3 +197,16 @@ def test_start_page_shows_changed_figures_and_the_sentence(reports, tmp_path):
     page = (tmp_path / "index.html").read_text(encoding="utf-8")
     assert "ingen tidigare publicerad rapport före mars 2024" in page
     assert '<table class="forandring">' not in page
+
+
+def test_the_comparison_digest_follows_the_previous_reports_tables(reports):
+    first = comparison_digest(reports, "2024-08")
+    assert comparison_digest(reports, "2024-08") == first
+    (reports / "2024-03" / "tables" / "r9_rang.csv").write_text("rad\n", encoding="utf-8")
+    assert comparison_digest(reports, "2024-08") == first  # a table the comparison does not read
+    _table(reports / "2024-03", "personal", "rad,utfall_foregaende_ar,utfall,malvarde", "A,1,2,")
+    assert comparison_digest(reports, "2024-08") != first
+    changed = comparison_digest(reports, "2024-08")
+    _report(reports, "2024-06", outcome=(1.0, 1.0), hvb_days=1.0)  # a later report published
+    assert comparison_digest(reports, "2024-08") != changed
+    assert comparison_digest(reports, "2024-08", "2024-03") == changed

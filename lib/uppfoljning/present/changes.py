@@ -210,6 +210,22 @@ def previous_report(out_dir: Path, period: str, preferred: str | None = None) ->
     return earlier[-1] if earlier else None
 
 
+def comparison_digest(out_dir: Path, period: str, preferred: str | None = None) -> str:
+    """A hash of what the changes table would be computed from: the previous report's period
+    and the bytes of the tables read. A run whose notebooks are all unchanged still rebuilds
+    the report when this differs (a previous report published or rebuilt since)."""
+    import hashlib
+
+    previous = previous_report(out_dir, period, preferred)
+    digest = hashlib.sha256(str(previous).encode("utf-8"))
+    if previous is not None:
+        for table_id in sorted({table_id for _, table_id, _ in AREAS}):
+            path = Path(out_dir) / previous / "tables" / f"{table_id}.csv"
+            digest.update(table_id.encode("utf-8") + b"\0")
+            digest.update(path.read_bytes() if path.is_file() else b"")
+    return digest.hexdigest()
+
+
 def write_changes(tables: Path, previous_tables: Path | None) -> pd.DataFrame | None:
     """Write `tables/forandring_sedan_forra.csv` (full precision, first column `rad`); without
     a previous report remove it, so a re-run never shows an old comparison."""

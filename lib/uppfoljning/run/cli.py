@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import errno
+import hashlib
 import json
 import os
 import re
@@ -22,6 +23,7 @@ from uppfoljning.data.config import ParamsError, latest_period, load_period_para
 from uppfoljning.data.ingest import SCHEMAS, IngestError, ingest
 from uppfoljning.data.overlaps import load_rules
 from uppfoljning.peers.kolada import KoladaError
+from uppfoljning.present.changes import comparison_digest
 from uppfoljning.present.formatting import format_number
 from uppfoljning.run.console import notebook_progress, reading_progress
 from uppfoljning.run.fingerprint import fingerprints
@@ -131,6 +133,9 @@ def cmd_run(args: argparse.Namespace) -> int:
         raise PreflightError(check)
     result.commit()
     prints = fingerprints(params, notebooks, source, processed)
+    # The start page compares with the previous report: when that changed, rebuild this one.
+    basis = comparison_digest(out, args.period, params.previous_forecast)
+    prints = {n: hashlib.sha256(f"{p}{basis}".encode()).hexdigest() for n, p in prints.items()}
     rerun, reused = _changed_notebooks(out / args.period, notebooks, prints, args)
     if not rerun:
         print(
