@@ -23,8 +23,9 @@ råfilerna; inga siffror skrivs in för hand.
 
 1. Lägg kommunens exporter i `data/raw/` (huvudbok, budget, prognos …; filnamnet börjar med
    datamängdens namn, t.ex. `huvudbok_2025.csv`, `budget_2025.xlsx`).
-2. Skriv periodens parametrar i `params/ÅÅÅÅ-MM.yaml` (utgå från en tidigare period) och
-   kommentarerna i `params/kommentarer/ÅÅÅÅ-MM.md`.
+2. `uppfoljning ny-period ÅÅÅÅ-MM` skriver periodens parametrar i `params/ÅÅÅÅ-MM.yaml`
+   (från föregående period) och en tom `params/kommentarer/ÅÅÅÅ-MM.md`; skriv kommentarerna
+   under rubrikerna.
 3. `uppfoljning check ÅÅÅÅ-MM` kontrollerar parametrar och data och visar vilka
    huvudboksrader varje rad i rapportstrukturen tar, utan att köra något.
 4. `uppfoljning run ÅÅÅÅ-MM` bygger rapporten i `reports/ÅÅÅÅ-MM/`.
