@@ -2,16 +2,25 @@
 
 `ingest` reads every file of the requested datasets (`data.reading`), checks it against the
 contract (`data.schemas`, `data.validation`) and the rules for doubled inputs (`data.overlaps`),
-pseudonymises personal data (`data.privacy`), and only then writes. Every problem is reported
-with file, line and column, all problems are collected before failing, and nothing is written
-unless every input is valid, so a bad export never leaves half-updated data behind. Unchanged
-inputs (SHA-256) are not read again: `processed/ingest.json` records what was read.
+pseudonymises personal data (`data.privacy`), and writes Parquet. Every problem is reported
+with file, line and column, all problems are collected before failing, and nothing in
+processed/ changes unless every input is valid, so a bad export never leaves half-updated data
+behind. Unchanged inputs (SHA-256) are not read again: `processed/ingest.json` records what was
+read.
+
+A file is streamed: each record batch is validated, converted and written to the dataset's
+temporary Parquet file (by a writer thread) as it is read, and only the columns the doubled-
+input checks need are kept, so memory stays at a few batches whatever the size of the ledger.
+The temporary files are put in place by renames only once everything is valid.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import queue
+import threading
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,6 +32,7 @@ from uppfoljning.data.overlaps import (
     DuplicateRules,
     check_dataset,
     check_placement_episodes,
+    keys_of,
     load_rules,
 )
 from uppfoljning.data.privacy import (
@@ -30,13 +40,14 @@ from uppfoljning.data.privacy import (
     PSEUDONYM_COLUMNS,
     PSEUDONYM_ENV,
     PSEUDONYM_KEY_FILE,
+    PendingKey,
     looks_like_personal_id,
-    pseudonym_key,
+    pending_pseudonym_key,
     pseudonymise,
 )
 from uppfoljning.data.reading import find_raw_files, sha256_of, unreadable_raw_files
 from uppfoljning.data.schemas import SCHEMAS, Schema
-from uppfoljning.data.validation import read_dataset_file
+from uppfoljning.data.validation import FileRead, Restart, read_dataset_file, typed_schema
 
 __all__ = [
     # ingest itself
@@ -156,9 +167,10 @@ def ingest(
     if rules is None:
         rules = _project_rules()
     problems: list[str] = []
-    pending: dict[str, pa.Table] = {}
+    temps: list[tuple[Path, Path]] = []
+    created = False  # processed_dir made by this ingest (removed again if it fails)
+    key = pending_pseudonym_key(processed_dir)
     for name in names:
-        schema = SCHEMAS[name]
         files = find_raw_files(raw_dir, name)
         directories = [f for f in files if f.is_dir()]
         for path in directories:
@@ -195,67 +207,54 @@ def ingest(
                 "`uppfoljning ingest --force` om den verkligen ska bort"
             )
             continue
-        fingerprints = [{"fil": f.name, "sha256": sha256_of(f)} for f in files]
-        unchanged = not force and previous.get("files") == fingerprints and stored.exists()
-        if unchanged:
+        # Hash first only when the files could be those read last time; otherwise the hash
+        # is taken while the file is read.
+        names_before = [f["fil"] for f in previous.get("files", [])]
+        checked = not force and stored.exists() and names_before == [f.name for f in files]
+        fingerprints = [{"fil": f.name, "sha256": sha256_of(f)} for f in files] if checked else []
+        if checked and previous.get("files") == fingerprints:
             result.datasets[name] = {**previous, "skipped": True}
             continue
-        tables: list[tuple[Path, pa.Table]] = []
+        if not created and not processed_dir.exists():
+            processed_dir.mkdir(parents=True)
+            created = True
         known_forms = None
         if name == "placeringar" and files:
             known_forms = _known_care_forms(care_forms, result.warnings)
-        dataset_problems: list[str] = []
-        for path in files:
-            if reading is not None:
-                reading(path)
-            table, file_problems, file_warnings = read_dataset_file(
-                path, schema, care_forms=known_forms
-            )
-            dataset_problems.extend(file_problems)
-            result.warnings.extend(file_warnings)
-            if not file_problems:
-                tables.append((path, table))
-        if not dataset_problems:
-            check_dataset(name, tables, rules, dataset_problems, result.warnings)
-            if name == "placeringar":
-                groups = known_forms if isinstance(known_forms, dict) else None
-                check_placement_episodes(tables, groups, dataset_problems)
-        problems.extend(dataset_problems)
-        if problems:
-            continue
-        if tables:
-            first = tables[0][1].schema
-            combined = pa.concat_tables([t.cast(first) for _, t in tables], promote_options="none")
-        else:
-            combined = _empty_table(schema)
         if not files:
             result.warnings.append(f"{name}: inga filer i {raw_dir} (tom datamängd)")
-        pending[name] = combined
+        hashed = fingerprints if checked else None
+        forced: dict[Path, Restart] = {}
+        while True:  # again only when a file must be read from its start (rare)
+            try:
+                outcome = _read_dataset(
+                    name, files, known_forms, rules, hashed, forced, processed_dir, key, reading
+                )
+                break
+            except Restart as restart:
+                before = forced.get(restart.path)
+                forced[restart.path] = Restart(
+                    restart.path,
+                    whole=restart.whole or bool(before and before.whole),
+                    comma=restart.comma or bool(before and before.comma),
+                )
+        result.warnings.extend(outcome.warnings)
+        problems.extend(outcome.problems)
+        if outcome.written is not None:
+            temps.append((outcome.written, processed_dir / f"{name}.parquet"))
         result.datasets[name] = {
-            "files": fingerprints,
-            "rows": combined.num_rows,
+            "files": outcome.fingerprints,
+            "rows": outcome.rows,
             "skipped": False,
         }
     if problems:
-        raise IngestError(problems)
-
-    processed_dir.mkdir(parents=True, exist_ok=True)
-    for name in list(pending):
-        if SCHEMAS[name].personal_data:
-            pending[name] = pseudonymise(
-                pending[name], PSEUDONYM_COLUMNS.get(name, ()), pseudonym_key(processed_dir)
-            )
-    temps: list[tuple[Path, Path]] = []
-    try:
-        for name, table in pending.items():
-            final = processed_dir / f"{name}.parquet"
-            tmp = processed_dir / f".{name}.parquet.tmp-{os.getpid()}"
-            pq.write_table(table, tmp, compression="zstd")
-            temps.append((tmp, final))
-    except BaseException:
         for tmp, _ in temps:
             tmp.unlink(missing_ok=True)
-        raise
+        if created:
+            _remove_if_empty(processed_dir)
+        raise IngestError(problems)
+
+    key.save()
     result.staged = temps
     if any(d.get("kept") for d in result.datasets.values()) and state.get("demo"):
         result.demo = True  # data kept from a demo ingest are still demo data
@@ -274,14 +273,132 @@ def ingest(
     return result
 
 
+WRITE_QUEUE = 2  # batches waiting for the writer thread: memory stays at a few batches
+
+
+class _BatchWriter:
+    """A dataset's batches to its temporary Parquet file, on a thread of its own, so that
+    compressing one batch overlaps reading and checking the next."""
+
+    def __init__(self, path: Path, schema: pa.Schema) -> None:
+        self.path, self.schema = path, schema
+        self._queue: queue.Queue[pa.Table | None] = queue.Queue(maxsize=WRITE_QUEUE)
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        try:
+            with pq.ParquetWriter(self.path, self.schema, compression="zstd") as writer:
+                while (table := self._queue.get()) is not None:
+                    writer.write_table(table)
+        except BaseException as exc:  # noqa: BLE001 - raised again by close()
+            self._error = exc
+            while self._queue.get() is not None:  # let the reader go on to its end
+                pass
+
+    def put(self, table: pa.Table) -> None:
+        self._queue.put(table)
+
+    def close(self) -> None:
+        """Wait for every batch to be written; a write error (disk full) is raised here."""
+        self._queue.put(None)
+        self._thread.join()
+        if self._error is not None:
+            self.path.unlink(missing_ok=True)
+            raise self._error
+
+    def discard(self) -> None:
+        with contextlib.suppress(OSError):
+            self.close()
+        self.path.unlink(missing_ok=True)
+
+
+@dataclass
+class _DatasetRead:
+    fingerprints: list[dict]
+    rows: int
+    problems: list[str]
+    warnings: list[str]
+    written: Path | None  # the temporary Parquet file; None when the dataset has problems
+
+
+def _read_dataset(
+    name: str,
+    files: list[Path],
+    known_forms: set[str] | dict[str, str] | None,
+    rules: DuplicateRules,
+    hashed: list[dict] | None,
+    forced: Mapping[Path, Restart],
+    processed_dir: Path,
+    key: PendingKey,
+    reading: Callable[[Path], None] | None,
+) -> _DatasetRead:
+    """Stream every file of one dataset into its temporary Parquet file, keeping only the
+    columns the doubled-input checks need. Raises Restart when a file must be read again."""
+    schema = SCHEMAS[name]
+    tmp = processed_dir / f".{name}.parquet.tmp-{os.getpid()}"
+    writer = _BatchWriter(tmp, typed_schema(schema))
+    problems: list[str] = []
+    warnings: list[str] = []
+    fingerprints: list[dict] = []
+    checked: list[tuple[Path, pa.Table]] = []
+    rows = 0
+    try:
+        for index, path in enumerate(files):
+            if reading is not None:
+                reading(path)
+            again = forced.get(path)
+            read = FileRead(
+                path,
+                schema,
+                known_forms,
+                whole=bool(again and again.whole),
+                decimal_comma=bool(again and again.comma),
+                digest=hashed is None,
+            )
+            parts = []
+            for batch in read.batches():
+                kept = keys_of(name, batch)
+                if kept is not None:
+                    parts.append(kept)
+                if schema.personal_data:
+                    key.used = True
+                    batch = pseudonymise(batch, PSEUDONYM_COLUMNS.get(name, ()), key.key)
+                if not problems:
+                    writer.put(batch)
+            sha = hashed[index]["sha256"] if hashed else read.sha256 or sha256_of(path)
+            fingerprints.append({"fil": path.name, "sha256": sha})
+            warnings.extend(read.warnings)
+            problems.extend(read.problems)
+            rows += read.rows
+            if not read.problems and parts:
+                checked.append((path, pa.concat_tables(parts)))
+        if schema.personal_data:
+            key.used = True
+        if not files:
+            writer.put(_empty_table(schema))
+        writer.close()
+    except BaseException:
+        writer.discard()
+        raise
+    if not problems:
+        check_dataset(name, checked, rules, problems, warnings)
+        if name == "placeringar":
+            groups = known_forms if isinstance(known_forms, dict) else None
+            check_placement_episodes(checked, groups, problems)
+    if problems:
+        tmp.unlink(missing_ok=True)
+    return _DatasetRead(fingerprints, rows, problems, warnings, None if problems else tmp)
+
+
+def _remove_if_empty(directory: Path) -> None:
+    with contextlib.suppress(OSError):
+        directory.rmdir()
+
+
 def _empty_table(schema: Schema) -> pa.Table:
-    types = {"amount": pa.float64(), "year": pa.int32()}
-    fields = [pa.field(c.name, types.get(c.kind, pa.string())) for c in schema.columns]
-    fields += [
-        pa.field("_rad", pa.int32()),
-        pa.field("_fil", pa.dictionary(pa.int32(), pa.string())),
-    ]
-    return pa.schema(fields).empty_table()
+    return typed_schema(schema).empty_table()
 
 
 def is_demo(processed_dir: Path) -> bool:

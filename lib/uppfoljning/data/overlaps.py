@@ -13,10 +13,17 @@ a double, per dataset:
   frames, action-plan measures): a key given twice, in one file or two, is always an error.
 - the placement register: two episodes of one person in the same care-form group that overlap
   in time are an error naming both lines (ids and dates are never printed).
+
+The checks need only a few columns of each file (`key_columns`): the keys, the line, and for
+identical lines a 128-bit hash of the whole line (`row_hashes`), so a ledger of millions of
+lines is checked without holding it. Two lines count as identical when their keys and both
+64-bit halves of the hash agree: the halves combine the values in opposite orders, so a false
+match needs two different values with equal 64-bit hashes in lines that agree on the rest.
 """
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -46,6 +53,9 @@ UNIQUE_KEYS: dict[str, tuple[str, ...]] = {
     "investeringsbudget": ("ar", "projekt", "prognosmanad"),
     "atgardsplan": ("atgard", "omrade", "ar", "period"),
 }
+# The placement register's overlap check reads these columns.
+EPISODE_COLUMNS = ("person_id", "vardform", "startdatum", "slutdatum")
+HASHES = ("_hash", "_hash2")
 KEY_LABELS = {"ar": "år", "prognosmanad": "prognosmånad", "matt": "mått", "kon": "kön"}
 
 
@@ -87,6 +97,57 @@ def load_rules(params_dir: Path | None) -> DuplicateRules:
     return DuplicateRules(spec.mellan_filer, spec.inom_fil, per, source=f"params/{RULES_FILE}")
 
 
+# --------------------------------------------------------------------------- key columns
+
+
+def key_columns(name: str) -> tuple[str, ...] | None:
+    """The columns of a validated batch the checks of dataset `name` read (with `_rad`, and
+    `_hash` for identical lines); None: the dataset has no such checks."""
+    if name in UNIQUE_KEYS:
+        return (*UNIQUE_KEYS[name], "_rad")
+    if name in PERIOD_KEYS:
+        return (*PERIOD_KEYS[name], "_rad", *HASHES)
+    if name == "placeringar":
+        return (*EPISODE_COLUMNS, "_rad")
+    return None
+
+
+def row_hashes(table: pa.Table) -> pa.Table:
+    """Two 64-bit hashes of each line's values (every column but `_rad`, `_fil`), combined in
+    opposite orders: equal lines have equal hashes."""
+    columns = [c for c in table.column_names if not c.startswith("_")]
+    quoted = ['"' + c.replace('"', '""') + '"' for c in columns]
+    forward = "hash(" + ", ".join(quoted) + ")"
+    backward = "hash('uppfoljning', " + ", ".join(reversed(quoted)) + ")"
+    relation = _duckdb().from_arrow(table.select(columns))
+    result = relation.select(f"{forward} AS {HASHES[0]}, {backward} AS {HASHES[1]}")
+    return result.to_arrow_table()
+
+
+_local = threading.local()
+
+
+def _duckdb():  # noqa: ANN202 - duckdb is imported only when lines are hashed
+    """One in-memory DuckDB connection per thread (opening one costs a tenth of a second)."""
+    if not hasattr(_local, "con"):
+        import duckdb
+
+        _local.con = duckdb.connect()
+    return _local.con
+
+
+def keys_of(name: str, table: pa.Table) -> pa.Table | None:
+    """The columns of one validated batch that the doubled-input checks keep."""
+    columns = key_columns(name)
+    if columns is None:
+        return None
+    kept = table.select([c for c in columns if c not in HASHES])
+    if HASHES[0] in columns:
+        for column, values in zip(HASHES, row_hashes(table).columns, strict=True):
+            kept = kept.append_column(column, values)
+    return kept
+
+
 # --------------------------------------------------------------------------- helpers
 
 
@@ -122,7 +183,11 @@ def check_dataset(
     problems: list[str],
     warnings: list[str],
 ) -> None:
-    """Collect the doubled-input problems of one dataset's validated files."""
+    """Collect the doubled-input problems of one dataset's validated files.
+
+    `files` holds each file's key columns (`keys_of`) or its whole validated table.
+    """
+    files = [(path, _with_hashes(name, table)) for path, table in files]
     files = [(path, table) for path, table in files if table.num_rows]
     if name in UNIQUE_KEYS:
         _check_unique(name, files, UNIQUE_KEYS[name], problems)
@@ -133,6 +198,13 @@ def check_dataset(
         if within != "tillat":
             for path, table in files:
                 _check_within(path, table, PERIOD_KEYS[name], within, problems, warnings)
+
+
+def _with_hashes(name: str, table: pa.Table) -> pa.Table:
+    """Key columns with hashes from a whole validated table (as tests pass them)."""
+    if name in PERIOD_KEYS and HASHES[0] not in table.column_names and table.num_rows:
+        return keys_of(name, table)
+    return table
 
 
 def _check_across(
@@ -169,7 +241,7 @@ def _check_within(
     warnings: list[str],
 ) -> None:
     """Identical lines in one file; a period made up of identical pairs is a double export."""
-    columns = [c for c in table.column_names if not c.startswith("_")]
+    columns = [*keys, *HASHES]
     groups = table.group_by(columns, use_threads=False).aggregate([("_rad", "count")])
     if groups.num_rows == table.num_rows:
         return  # no line occurs twice: the common case, decided without listing lines

@@ -14,6 +14,7 @@ import os
 import re
 import secrets
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pyarrow as pa
@@ -38,41 +39,52 @@ _ID_CANDIDATE = rf"\d{{6}}{_ID_SEPARATOR}\d{{4}}"
 ID_MASK = "[personnummer borttaget]"
 
 
-def refuse_personal_ids(raw: RawTable, problems: list[str]) -> None:
-    """Refuse a file with anything that looks like a personnummer, in any column."""
-    for column, values in raw.data.items():
-        candidates = pc.match_substring_regex(values, _ID_CANDIDATE)
-        for idx in pc.indices_nonzero(candidates).to_pylist():
-            if looks_like_personal_id(values[idx].as_py()):
-                problems.append(
-                    f"{raw.path.name}, rad {raw.line(idx)}, {raw.where(column)}: värdet ser ut "
-                    "som ett personnummer; filen vägras (använd pseudonymer)"
-                )
-                break
+def find_personal_id(values: pa.Array | pa.ChunkedArray) -> int | None:
+    """Index of the first value that looks like a personnummer, or None."""
+    candidates = pc.match_substring_regex(values, _ID_CANDIDATE)
+    if not pc.any(candidates).as_py():
+        return None
+    for idx in pc.indices_nonzero(candidates).to_pylist():
+        if looks_like_personal_id(values[idx].as_py()):
+            return idx
+    return None
 
 
-def mask_personal_ids_in_column(
-    raw: RawTable, column: str, values: pa.Array | pa.ChunkedArray, warnings: list[str]
+@dataclass
+class MaskedIds:
+    """The lines of one file and column whose personal identity numbers were masked."""
+
+    lines: list[int] = field(default_factory=list)
+
+    def warning(self, file: str, where: str) -> str:
+        """One warning for the file and column: lines, never the values."""
+        lines = self.lines
+        shown = ", ".join(str(line) for line in lines[:MAX_ERRORS_PER_COLUMN])
+        more = f" och {len(lines) - MAX_ERRORS_PER_COLUMN} till" if len(lines) > 5 else ""
+        return (
+            f"{file}, rad {shown}{more}, {where}: text som ser ut som ett "
+            f"personnummer ersattes med {ID_MASK!r} innan den sparades"
+        )
+
+
+def mask_personal_ids_in_batch(
+    raw: RawTable, values: pa.Array, masked: MaskedIds
 ) -> pa.Array | pa.ChunkedArray:
     """Personal identity numbers in a free-text column (a ledger text) are masked before they
-    are stored; the warning names line and column, never the value."""
-    candidates = pc.indices_nonzero(pc.match_substring_regex(values, _ID_CANDIDATE)).to_pylist()
-    masked: dict[int, str] = {}
-    for idx in candidates:
+    are stored; `masked` collects their lines for the file's warning."""
+    candidates = pc.match_substring_regex(values, _ID_CANDIDATE)
+    if not pc.any(candidates).as_py():
+        return values
+    found: dict[int, str] = {}
+    for idx in pc.indices_nonzero(candidates).to_pylist():
         text = values[idx].as_py()
         if looks_like_personal_id(text):
-            masked[idx] = mask_personal_ids(text)
-    if not masked:
+            found[idx] = mask_personal_ids(text)
+    if not found:
         return values
-    lines = [raw.line(i) for i in sorted(masked)]
-    shown = ", ".join(str(line) for line in lines[:MAX_ERRORS_PER_COLUMN])
-    more = f" och {len(lines) - MAX_ERRORS_PER_COLUMN} till" if len(lines) > 5 else ""
-    warnings.append(
-        f"{raw.path.name}, rad {shown}{more}, {raw.where(column)}: text som ser ut som ett "
-        f"personnummer ersattes med {ID_MASK!r} innan den sparades"
-    )
+    masked.lines.extend(raw.line(i) for i in sorted(found))
     python = values.to_pylist()
-    for idx, text in masked.items():
+    for idx, text in found.items():
         python[idx] = text
     return pa.array(python, pa.string())
 
@@ -123,6 +135,36 @@ def pseudonym_key(processed_dir: Path) -> bytes:
         with os.fdopen(fd, "w", encoding="ascii") as fh:
             fh.write(secrets.token_hex(32) + "\n")
     return path.read_text(encoding="ascii").strip().encode("ascii")
+
+
+@dataclass
+class PendingKey:
+    """The pseudonym key for an ingest that may still fail: a new key is kept in memory and
+    its file written only by `save()`, after every input was found valid."""
+
+    path: Path
+    key: bytes
+    new: bool
+    used: bool = False
+
+    def save(self) -> None:
+        if not (self.new and self.used) or self.path.exists():
+            return
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w", encoding="ascii") as fh:
+            fh.write(self.key.decode("ascii") + "\n")
+
+
+def pending_pseudonym_key(processed_dir: Path) -> PendingKey:
+    """The key `pseudonym_key` would give, without creating its file yet."""
+    path = Path(processed_dir) / PSEUDONYM_KEY_FILE
+    env = os.environ.get(PSEUDONYM_ENV, "").strip()
+    if env:
+        return PendingKey(path, env.encode("utf-8"), new=False)
+    if path.exists():
+        return PendingKey(path, path.read_text(encoding="ascii").strip().encode("ascii"), False)
+    return PendingKey(path, secrets.token_hex(32).encode("ascii"), new=True)
 
 
 def pseudonymise(table: pa.Table, columns: Iterable[str], key: bytes) -> pa.Table:

@@ -4,6 +4,12 @@ Controllers export from several systems, so a CSV may use `;`, `,` or tab and be
 without BOM), UTF-16 or Windows-1252; XLSX works too. Every cell is read as text (types are
 checked in `uppfoljning.data.validation`) together with the physical line it stands on, so
 that every problem can name file, line and column.
+
+A UTF-8 CSV is streamed (`open_csv_stream`): record batches of `STREAM_BLOCK` bytes, each with
+the physical lines of its rows, while a thread hashes the file and counts its line ends, so a
+ledger of millions of lines is never held whole. Whatever the stream cannot read exactly (other
+encodings, blank lines inside the file, a malformed row) raises `NeedsWholeFile`, and the file
+is read whole by `read_csv`, which finds the encoding or the line that is wrong.
 """
 
 from __future__ import annotations
@@ -14,7 +20,8 @@ import datetime as dt
 import hashlib
 import io
 import re
-from collections.abc import Sequence
+import threading
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -26,6 +33,8 @@ import pyarrow.csv as pacsv
 from uppfoljning.data.schemas import Schema
 
 RAW_SUFFIXES = (".csv", ".txt", ".tsv", ".xlsx")
+STREAM_BLOCK = 1 << 24  # bytes of CSV per record batch; tests make it small
+_PROBE = 1 << 20  # bytes read to find the header, the delimiter and the line ends
 MAX_ERRORS_PER_COLUMN = 5  # problems listed per column and file before "… more"
 
 # Spreadsheet formats we cannot read: refused by name, not silently skipped.
@@ -162,16 +171,27 @@ def _normalise_header(name: str) -> str:
 
 @dataclass
 class RawTable:
-    """A file's cells as strings plus the physical line number of each row."""
+    """A file's cells (or one batch of them) as strings plus the physical line of each row."""
 
     path: Path
     columns: list[str]
     data: dict[str, pa.Array | pa.ChunkedArray]
-    lines: pa.Array | None  # None: row i is on line i + 2
+    lines: pa.Array | None  # None: row i is on line i + first
     letters: dict[str, str] = field(default_factory=dict)  # XLSX column letters
+    first: int = 2  # physical line of row 0 when `lines` is None
+
+    @property
+    def rows(self) -> int:
+        return len(next(iter(self.data.values()))) if self.data else 0
 
     def line(self, index: int) -> int:
-        return int(self.lines[index].as_py()) if self.lines is not None else index + 2
+        return int(self.lines[index].as_py()) if self.lines is not None else index + self.first
+
+    def line_array(self) -> pa.Array:
+        """Every row's physical line (int32), for the `_rad` column."""
+        if self.lines is not None:
+            return pc.cast(self.lines, pa.int32())
+        return pa.array(np.arange(self.first, self.first + self.rows, dtype=np.int32))
 
     def where(self, column: str) -> str:
         letter = self.letters.get(column)
@@ -242,6 +262,147 @@ def read_csv(path: Path, problems: list[str]) -> RawTable | None:
     return RawTable(path, header, columns, _line_numbers(data, delimiter, columns, table.num_rows))
 
 
+class NeedsWholeFile(Exception):
+    """The stream cannot read this file exactly (encoding, blank lines, a malformed row):
+    read it whole with `read_csv`, which also finds what is wrong."""
+
+
+class FileScan(threading.Thread):
+    """SHA-256 and the line ends of a file, read beside the CSV parser.
+
+    hashlib releases the GIL on large blocks, so hashing costs wall time only where a core is
+    free. `body_newlines` counts `\\n` up to the last non-blank byte: with no blank lines inside
+    the file it equals the records plus the line breaks inside quoted values.
+    """
+
+    def __init__(self, path: Path, *, digest: bool = True) -> None:
+        super().__init__(daemon=True)
+        self.path = path
+        self._digest = hashlib.sha256() if digest else None
+        self.sha256: str | None = None
+        self.body_newlines = 0
+        self.error: BaseException | None = None
+
+    def run(self) -> None:
+        try:
+            total = trailing = 0
+            with self.path.open("rb") as fh:
+                for block in iter(lambda: fh.read(1 << 23), b""):
+                    if self._digest is not None:
+                        self._digest.update(block)
+                    total += block.count(b"\n")
+                    body = block.rstrip(b"\r\n")
+                    tail = block.count(b"\n", len(body))
+                    trailing = trailing + tail if not body else tail
+            self.body_newlines = total - trailing
+            if self._digest is not None:
+                self.sha256 = self._digest.hexdigest()
+        except BaseException as exc:  # noqa: BLE001 - re-raised by the reader's thread
+            self.error = exc
+
+    def result(self) -> FileScan:
+        self.join()
+        if self.error is not None:
+            raise self.error
+        return self
+
+
+@dataclass
+class CsvStream:
+    """A UTF-8 CSV read batch by batch; `batches()` yields RawTables with exact lines."""
+
+    path: Path
+    columns: list[str]
+    delimiter: str
+    scan: FileScan
+
+    def batches(self) -> Iterator[RawTable]:
+        """Record batches of cells as text; raises NeedsWholeFile when lines or encoding could
+        not be kept exactly."""
+        header = self.columns
+        try:
+            reader = pacsv.open_csv(
+                self.path,
+                read_options=pacsv.ReadOptions(
+                    column_names=header, skip_rows=1, block_size=STREAM_BLOCK
+                ),
+                parse_options=pacsv.ParseOptions(delimiter=self.delimiter, newlines_in_values=True),
+                convert_options=pacsv.ConvertOptions(
+                    column_types={h: pa.string() for h in header},
+                    strings_can_be_null=False,
+                    quoted_strings_can_be_null=False,
+                ),
+            )
+        except pa.ArrowInvalid as exc:
+            raise NeedsWholeFile(str(exc)) from exc
+        rows = newlines = 0  # records and quoted line breaks before this batch
+        try:
+            for batch in reader:
+                data = {h: batch.column(i) for i, h in enumerate(header)}
+                extra = _quoted_newlines(data, batch.num_rows)
+                first = 2 + rows + newlines
+                if extra is None:
+                    yield RawTable(self.path, header, data, None, first=first)
+                else:
+                    starts = (
+                        first
+                        + np.arange(batch.num_rows)
+                        + np.concatenate([[0], np.cumsum(extra)[:-1]])
+                    )
+                    yield RawTable(self.path, header, data, pa.array(starts, pa.int64()))
+                    newlines += int(extra.sum())
+                rows += batch.num_rows
+        except pa.ArrowInvalid as exc:  # not UTF-8, or a row with the wrong number of fields
+            raise NeedsWholeFile(str(exc)) from exc
+        if self.scan.result().body_newlines != rows + newlines:
+            raise NeedsWholeFile("blank lines inside the file")
+
+
+def _quoted_newlines(data: dict[str, pa.Array], rows: int) -> np.ndarray | None:
+    """Line breaks inside each record's quoted values, or None when there are none.
+
+    Each column's bytes are searched at once; only a column holding a line break is counted
+    value by value.
+    """
+    extra = None
+    for values in data.values():
+        offsets = np.frombuffer(values.buffers()[1], np.int32, rows + 1, values.offset * 4)
+        raw = np.frombuffer(values.buffers()[2] or b"", np.uint8)[offsets[0] : offsets[-1]]
+        if raw.size and (raw == 10).any():
+            counts = pc.count_substring(values, "\n").to_numpy(zero_copy_only=False)
+            extra = counts if extra is None else extra + counts
+    return extra
+
+
+def open_csv_stream(path: Path, problems: list[str], *, digest: bool = True) -> CsvStream | None:
+    """A stream over a UTF-8 CSV, or None when the file must be read whole (another encoding,
+    UTF-16, old Mac line ends, no data lines, a header problem)."""
+    with path.open("rb") as fh:
+        probe = fh.read(_PROBE)
+        whole = len(probe) < _PROBE
+    if probe.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\x00" in probe[:4096]:
+        return None
+    probe = probe.removeprefix(UTF8_BOM)
+    if b"\n" not in probe:
+        return None
+    head, rest = probe.split(b"\n", 1)
+    if whole and not rest.strip():
+        return None  # a header and nothing else: read_csv says so
+    try:
+        first_line = head.rstrip(b"\r").decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    if not first_line.strip():
+        return None
+    delimiter = sniff_delimiter(first_line)
+    header = [_normalise_header(h) for h in next(csv.reader([first_line], delimiter=delimiter))]
+    if len(set(header)) != len(header) or b'"' in head:
+        return None  # read_csv names the doubled column; quoted headers are rare
+    scan = FileScan(path, digest=digest)
+    scan.start()
+    return CsvStream(path, header, delimiter, scan)
+
+
 def _line_numbers(
     data: bytes, delimiter: str, columns: dict[str, pa.ChunkedArray], rows: int
 ) -> pa.Array | None:
@@ -292,35 +453,42 @@ def _cell_text(value: object, kind: str) -> str:
 
 
 def read_xlsx(path: Path, schema: Schema, problems: list[str]) -> RawTable | None:
-    from openpyxl import load_workbook
+    """The first worksheet's cells as text, with sheet row numbers and column letters.
+
+    Read with calamine (Rust), many times faster than openpyxl on a large export; cached
+    formula values are read as the values they show, as Excel would.
+    """
     from openpyxl.utils import get_column_letter
+    from python_calamine import CalamineWorkbook
 
     try:
-        wb = load_workbook(path, read_only=True, data_only=True)
+        workbook = CalamineWorkbook.from_path(str(path))
+        # From A1, so that index + 1 is the sheet's row and the columns keep their letters.
+        rows = workbook.get_sheet_by_index(0).to_python(skip_empty_area=False)
     except Exception as exc:  # noqa: BLE001 - any unreadable workbook is the same user error
         problems.append(f"{path.name}: kan inte läsas som Excel-fil ({exc})")
         return None
-    ws = wb.worksheets[0]
-    rows = ws.iter_rows(values_only=True)
-    header_cells = next(rows, None)
-    if not header_cells:
+    header_cells = rows[0] if rows else None
+    if not header_cells or all(_blank(v) for v in header_cells):
         problems.append(f"{path.name}, rad 1: rubrikraden saknas")
         return None
-    header = [_normalise_header(str(h)) if h is not None else "" for h in header_cells]
+    header = [_normalise_header(str(h)) if not _blank(h) else "" for h in header_cells]
     if _duplicate_headers(path, header, problems):
-        wb.close()
         return None
     kinds = {c.name: c.kind for c in schema.columns}
     values: list[list[str]] = [[] for _ in header]
     lines: list[int] = []
-    for line, row in enumerate(rows, start=2):
-        if row is None or all(v is None or str(v).strip() == "" for v in row):
+    for line, row in enumerate(rows[1:], start=2):
+        if all(_blank(v) for v in row):
             continue
         lines.append(line)
         for i, name in enumerate(header):
             cell = row[i] if i < len(row) else None
-            values[i].append(_cell_text(cell, kinds.get(name, "text")))
-    wb.close()
+            values[i].append(_cell_text(None if cell == "" else cell, kinds.get(name, "text")))
     data = {h: pa.array(v, pa.string()) for h, v in zip(header, values, strict=True) if h}
     letters = {h: get_column_letter(i + 1) for i, h in enumerate(header) if h}
     return RawTable(path, [h for h in header if h], data, pa.array(lines, pa.int64()), letters)
+
+
+def _blank(value: object) -> bool:
+    return value is None or str(value).strip() == ""
