@@ -1,0 +1,126 @@
+"""Streaming ingest: a file read in many small batches gives what one whole read gives.
+
+`STREAM_BLOCK` is made a few hundred bytes so that a file of some dozen lines is read in
+many record batches: line numbers, per-column message counts, the decimal mark and doubled
+lines must all be those of the whole file.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from uppfoljning.data import reading
+from uppfoljning.data.ingest import IngestError, ingest
+from uppfoljning.data.overlaps import DuplicateRules
+from uppfoljning.data.schemas import SCHEMAS
+from uppfoljning.data.validation import FileRead, read_dataset_file
+from uppfoljning.demo.big_ledger import HEADER, write_big_ledger
+
+ROW = "2024-{m:02d};41100;56910;4611;{amount};;;Rad {i}\n"
+
+
+@pytest.fixture
+def small_batches(monkeypatch):
+    monkeypatch.setattr(reading, "STREAM_BLOCK", 300)
+
+
+def _ledger(tmp_path, rows: list[str], header: str = HEADER + "\n"):
+    raw = tmp_path / "raw"
+    raw.mkdir(exist_ok=True)
+    path = raw / "huvudbok.csv"
+    path.write_text(header + "".join(rows), encoding="utf-8")
+    return raw, path
+
+
+def _rows(n: int, amount: str = "1 234,50") -> list[str]:
+    return [ROW.format(m=1 + i % 8, amount=amount, i=i) for i in range(n)]
+
+
+def _ingest(raw, tmp_path):
+    ingest(raw, tmp_path / "processed", ["huvudbok"], rules=DuplicateRules(), force=True)
+    return pd.read_parquet(tmp_path / "processed" / "huvudbok.parquet")
+
+
+def test_many_batches_keep_every_line_and_value(tmp_path, small_batches):
+    raw, path = _ledger(tmp_path, _rows(60))
+    read = FileRead(path, SCHEMAS["huvudbok"])
+    assert len(list(read.batches())) > 5  # really streamed in many batches
+    frame = _ingest(raw, tmp_path)
+    assert frame["_rad"].tolist() == list(range(2, 62))
+    assert frame["text"].tolist() == [f"Rad {i}" for i in range(60)]
+    assert (frame["belopp"] == 1234.5).all()
+
+
+def test_problems_in_late_batches_are_counted_over_the_whole_file(tmp_path, small_batches):
+    rows = _rows(60)
+    for i in (3, 20, 31, 40, 45, 50, 55):  # seven bad amounts spread over the batches
+        rows[i] = rows[i].replace("1 234,50", "12a")
+    raw, _ = _ledger(tmp_path, rows)
+    with pytest.raises(IngestError) as caught:
+        _ingest(raw, tmp_path)
+    problems = caught.value.problems
+    assert problems[0] == "huvudbok.csv, rad 5, kolumn belopp: '12a' är inte ett belopp"
+    assert problems[4].startswith("huvudbok.csv, rad 47, kolumn belopp")
+    assert problems[5] == "huvudbok.csv, kolumn belopp: ytterligare 2 felaktiga värden"
+    assert len(problems) == 6
+    assert not (tmp_path / "processed" / "huvudbok.parquet").exists()
+    assert not list((tmp_path / "processed").glob(".*tmp*"))
+
+
+def test_a_decimal_comma_first_seen_late_rereads_the_dotted_thousands(tmp_path, small_batches):
+    rows = _rows(30, amount="1.234") + _rows(30, amount="5,5")
+    raw, _ = _ledger(tmp_path, rows)
+    frame = _ingest(raw, tmp_path)
+    assert frame["belopp"].tolist() == [1234.0] * 30 + [5.5] * 30
+
+
+def test_a_dot_that_is_not_thousands_in_a_comma_file_is_refused(tmp_path, small_batches):
+    rows = _rows(30, amount="1.5") + _rows(30, amount="5,5")
+    raw, _ = _ledger(tmp_path, rows)
+    with pytest.raises(IngestError, match=r"rad 2, kolumn belopp: '1.5' har en punkt.*rad 32"):
+        _ingest(raw, tmp_path)
+
+
+def test_blank_lines_and_quoted_line_breaks_keep_physical_lines(tmp_path, small_batches):
+    rows = _rows(40)
+    rows[10] = '2024-01;41100;56910;4611;1;;;"två\nrader"\n'
+    rows[30] = "\n" + rows[30]  # a blank line inside the file
+    raw, _ = _ledger(tmp_path, rows)
+    frame = _ingest(raw, tmp_path)
+    assert frame["_rad"].tolist()[9:12] == [11, 12, 14]
+    assert frame["_rad"].tolist()[29:31] == [32, 34]
+
+
+def test_windows_1252_found_late_is_read_as_such(tmp_path, small_batches):
+    rows = _rows(40)
+    rows[35] = rows[35].replace("Rad 35", "Lön")
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    (raw / "huvudbok.csv").write_bytes((HEADER + "\n" + "".join(rows)).encode("cp1252"))
+    frame = _ingest(raw, tmp_path)
+    assert frame["text"].tolist()[35] == "Lön"
+
+
+def test_identical_lines_in_different_batches_are_found(tmp_path, small_batches):
+    rows = _rows(50)
+    rows.append(rows[2])
+    raw, _ = _ledger(tmp_path, rows)
+    result = ingest(raw, tmp_path / "processed", ["huvudbok"], rules=DuplicateRules())
+    assert any("1 rader är identiska" in w and "rad 52" in w for w in result.warnings)
+
+
+def test_big_ledger_is_in_the_export_format_and_ingests(tmp_path):
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    path = write_big_ledger(raw / "huvudbok_2024.csv", 2_000, seed=3)
+    data = path.read_bytes()
+    assert data.startswith(b"\xef\xbb\xbf" + HEADER.encode() + b"\r\n")
+    assert data.count(b"\r\n") == 2_001
+    assert write_big_ledger(tmp_path / "again.csv", 2_000, seed=3).read_bytes() == data
+    table, problems, _ = read_dataset_file(path, SCHEMAS["huvudbok"])
+    assert problems == []
+    assert table.num_rows == 2_000
+    assert set(pd.Series(table.column("period").to_pylist()).unique()) <= {
+        f"2024-{m:02d}" for m in range(1, 9)
+    }
