@@ -188,6 +188,12 @@ def test_untitled_lines_are_described() -> None:
     assert plots.alt_text(fig) == "Linjer: Utfall."
 
 
+def test_described_bars_show_the_axis_unit_not_kronor() -> None:
+    table = pd.DataFrame({"rad": ["569 - Barn och unga", "513 - LSS"], "avvikelse": [-33.3e6, 2e6]})
+    text = plots.describe(plots.deviation_bars(table, unit="mnkr"))
+    assert "569 - Barn och unga -33" in text and "33\u00a0300\u00a0000" not in text
+
+
 def test_suptitle_is_the_fallback_before_axes_titles() -> None:
     fig, axes = plots.panel_grid(2, 2.0, title="Rullande tolv månader")
     axes[0].set_title("Barn och unga")

@@ -119,7 +119,10 @@ def describe(fig: Figure) -> str:
                 zip(labels, (b.get_width() for b in bars), strict=True),
                 key=lambda item: -abs(item[1]),
             )
-            largest = "; ".join(f"{lab} {format_number(v, 1)}" for lab, v in values[:3])
+            # As the axis shows them (kronor drawn, mnkr on the ticks), not raw kronor.
+            ticks = ax.xaxis.get_major_formatter()
+            shown = ticks if isinstance(ticks, FuncFormatter) else lambda v: format_number(v, 1)
+            largest = "; ".join(f"{lab} {shown(v)}" for lab, v in values[:3])
             parts.append(f"Liggande staplar, {ax.get_xlabel()}. Störst: {largest}.")
         series = [
             line.get_label() for line in ax.get_lines() if not line.get_label().startswith("_")
