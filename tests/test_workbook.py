@@ -101,6 +101,8 @@ def report(tmp_path: Path) -> Path:
         odd,
         formats={"per_tusen": lambda v: f"{round(v / 1000):d}"},
     )
+    years = pd.DataFrame({"rad": ["x"], "ar": [2015]})
+    _publish(out, "ar", years, formats={"ar": "{:d}"})
     # A table of an older report: CSV only.
     (out / "tables" / "gammal.csv").write_text("rad,utfall\nA,1.5\n", encoding="utf-8")
     return out
@@ -121,6 +123,7 @@ def test_contents_sheet_links_every_table(report: Path) -> None:
     workbook = load_workbook(_workbook(report))
     assert workbook.sheetnames == [
         "Innehåll",
+        "ar",
         "driftsammandrag_period",
         "gammal",
         "tabell_tkr",
@@ -129,7 +132,7 @@ def test_contents_sheet_links_every_table(report: Path) -> None:
     contents = workbook["Innehåll"]
     assert contents["A1"].value == "Uppföljning augusti 2024 – tabeller"
     assert [c.value for c in contents[3]] == ["Blad", "Tabell", "Enhet"]
-    rows = {row[0].value: row for row in contents.iter_rows(min_row=4, max_row=7)}
+    rows = {row[0].value: row for row in contents.iter_rows(min_row=4, max_row=8)}
     assert set(rows) == set(workbook.sheetnames[1:])
     for name, row in rows.items():
         assert row[0].hyperlink.location == f"'{name}'!A1"
@@ -185,7 +188,9 @@ def test_other_formats_and_fallbacks(report: Path) -> None:
     )
     assert (odd["C3"].value, odd["C3"].data_type) == ("<5", "s")
     assert (odd["C4"].value, odd["C4"].data_type) == (46, "n")
-    assert (odd["D3"].value, odd["D3"].data_type) == ("2015", "s")  # a year stays as shown
+    assert (odd["D3"].value, odd["D3"].data_type) == ("2015", "s")  # text in the CSV: text
+    years = workbook["ar"]
+    assert (years["B3"].value, years["B3"].number_format) == (2015, "0")  # not 2 015
     old = workbook["gammal"]
     assert [[c.value for c in row] for row in old.iter_rows()] == [["rad", "utfall"], ["A", 1.5]]
     assert old.freeze_panes == "B2"

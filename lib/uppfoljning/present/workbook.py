@@ -54,7 +54,7 @@ _NUMBER_RE = re.compile(r"-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][-+]?\d+)?")
 _INT_RE = re.compile(r"-?(?:0|[1-9]\d*)")
 _SHEET_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
 # A display cell as `present.formatting` writes it: `-1 880,9`, `25,8 %`.
-_SHOWN_NUMBER_RE = re.compile(r"-?\d{1,3}(?:\u00a0\d{3})*(?:,(\d+))?(\u00a0%)?")
+_SHOWN_NUMBER_RE = re.compile(r"-?(?:\d{1,3}(?:\u00a0\d{3})*|\d+)(?:,(\d+))?(\u00a0%)?")
 # Tried in this order when a formatted cell's scale is not given by its kind.
 _SCALES = (1, 1_000, 1_000_000)
 _NUMERIC_KINDS = frozenset({"amount", "percent", "number", "formatted"})
@@ -67,7 +67,7 @@ _UNIT_LABELS = {"percent": "%"}
 TABLE_TITLES = {
     "ekonomi_oversikt": "Ekonomisk översikt: nettokostnad och investeringar",
     "driftsammandrag_period": "Driftsammandrag för perioden",
-    "driftsammandrag_prognos": "Driftsammandrag, prognos för helåret",
+    "driftsammandrag_prognos": "Driftsammandrag för helåret",
     "prognosforandring": "Prognosen mot föregående prognos",
     "prognosjamforelse": "Prognosen mot beräknade prognoser",
     "prognostraffsakerhet": "Prognosträffsäkerhet",
@@ -176,18 +176,23 @@ class _Shown:
     decimals: int
     scale: int = 1
     percent: bool = False
+    grouping: bool = True  # False for a year: 2015, not 2 015
 
     @property
     def number_format(self) -> str:
         """An Excel number format code: `,` and `.` are the file's neutral separators, shown
         with the reader's own (space and comma in Swedish); each trailing `,` divides by 1 000.
         """
-        code = "#,##0" + ("." + "0" * self.decimals if self.decimals else "")
+        code = ("#,##0" if self.grouping else "0") + (
+            "." + "0" * self.decimals if self.decimals else ""
+        )
         code += "," * {1: 0, 1_000: 1, 1_000_000: 2}[self.scale]
         return code + ('" %"' if self.percent else "")
 
     def text(self, value: float) -> str:
         shown = format_number(value / self.scale, self.decimals)
+        if not self.grouping:
+            shown = shown.replace(NBSP, "")
         return f"{shown}{NBSP}%" if self.percent and shown else shown
 
 
@@ -204,10 +209,13 @@ def _shown(value: float, text: str, kind: str, unit: str) -> _Shown | None:
     decimals = len(match.group(1) or "")
     percent = match.group(2) is not None
     first = int(UNIT_DIVISORS.get(unit, 1)) if kind == "amount" else 1
-    for scale in dict.fromkeys((first, *_SCALES)):
-        candidate = _Shown(decimals, scale, percent)
-        if candidate.text(value) == text:
-            return candidate
+    # Ungrouped (a year) only where the view says the column is a number: in a text column
+    # "2015" or "1280" is more likely a label or a code, and stays text.
+    for grouping in (True, False) if kind in _NUMERIC_KINDS else (True,):
+        for scale in dict.fromkeys((first, *_SCALES)):
+            candidate = _Shown(decimals, scale, percent, grouping)
+            if candidate.text(value) == text:
+                return candidate
     return None
 
 
