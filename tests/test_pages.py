@@ -194,6 +194,17 @@ def test_described_bars_show_the_axis_unit_not_kronor() -> None:
     assert "569 - Barn och unga -33" in text and "33\u00a0300\u00a0000" not in text
 
 
+def test_untitled_heatmap_is_described() -> None:
+    matrix = pd.DataFrame(
+        [[1e6, -2e6, 3e5], [0.0, 5e5, -1e6]],
+        index=["569 - Barn och unga", "513 - LSS"],
+        columns=["2024-01", "2024-02", "2024-03"],
+    )
+    text = plots.alt_text(plots.deviation_heatmap(matrix))
+    assert text.startswith("Värmekarta med 2 rader och kolumnerna jan–mar; färgen visar mnkr")
+    assert text.endswith("Rader: 569 - Barn och unga, 513 - LSS.")
+
+
 def test_suptitle_is_the_fallback_before_axes_titles() -> None:
     fig, axes = plots.panel_grid(2, 2.0, title="Rullande tolv månader")
     axes[0].set_title("Barn och unga")

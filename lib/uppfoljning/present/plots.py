@@ -87,8 +87,32 @@ def alt_text(fig: Figure) -> str:
     title = next((" ".join(t.split()) for t in titles if t and t.strip()), "")
     if title:
         return title
+    heatmap = _describe_heatmap(fig)
+    if heatmap:
+        return heatmap
     described = describe(fig)
-    return "" if described == "Diagram." else described
+    return described if ("Linjer" in described or "staplar" in described) else ""
+
+
+def _describe_heatmap(fig: Figure) -> str:
+    """A heatmap (seaborn draws a QuadMesh) in words: its rows, columns and what colour shows."""
+    from matplotlib.collections import QuadMesh
+
+    axes = [ax for ax in fig.axes if any(isinstance(c, QuadMesh) for c in ax.collections)]
+    if not axes:
+        return ""
+    ax = axes[0]
+    rows = [" ".join(t.get_text().split()) for t in ax.get_yticklabels() if t.get_text()]
+    columns = [t.get_text() for t in ax.get_xticklabels() if t.get_text()]
+    scale = next((" ".join(a.get_ylabel().split()) for a in fig.axes if a is not ax), "")
+    text = f"Värmekarta med {len(rows)} rader"
+    if columns:
+        text += f" och kolumnerna {columns[0]}–{columns[-1]}"
+    if scale:
+        text += f"; färgen visar {scale}"
+    if rows:
+        text += f". Rader: {', '.join(rows[:6])}{' …' if len(rows) > 6 else ''}"
+    return text + "."
 
 
 def figure_display(fig: Figure) -> bytes | tuple[bytes, dict[str, str]]:
