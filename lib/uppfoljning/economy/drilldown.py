@@ -1,9 +1,10 @@
 """Drill-down from a driftsammandrag row to verksamhet, konto, ansvar, motpart, month and lines.
 
-Queries run in DuckDB over the ledger's Parquet file (`economy.ledger_sql`), so any month range
-and any dimension costs one filtered scan, also on a ledger of millions of lines. Lines are
-classified by the same rules as the tables (code map and precedence included), so the parts
-always add up to the row's figure in the report; the budget is the tables' periodised budget.
+Queries run in DuckDB over the ledger's Parquet file, so any month range and any dimension
+costs one filtered scan, also on a ledger of millions of lines. The ledger's distinct code
+combinations (a few thousand) are classified once with the tables' own `apply_code_map` and
+`classify`, and the queries join the lines to the chosen row's combinations: the parts always
+add up to the row's figure in the report. The budget is the tables' periodised budget.
 
 Example (JupyterLab)::
 
@@ -16,14 +17,16 @@ Example (JupyterLab)::
 
 from __future__ import annotations
 
+import itertools
+import re
 from pathlib import Path
 
+import duckdb
 import numpy as np
 import pandas as pd
 
 from uppfoljning.data.config import parse_period
-from uppfoljning.economy.ledger import CODES, _leaves_under, classify
-from uppfoljning.economy.ledger_sql import connect, lines_sql, literal, period_filter
+from uppfoljning.economy.ledger import CODES, _leaves_under, apply_code_map, classify
 from uppfoljning.economy.report import EconomyReport
 
 DIMENSIONS = ("verksamhet", "konto", "ansvar", "motpart", "period")
@@ -48,6 +51,37 @@ def shift_year(period: str, years: int) -> str:
     return f"{int(period[:4]) + years}{period[4:]}"
 
 
+PERIOD_RE = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+_ROW_SUMS: dict[tuple, object] = {}
+_CONNECTION: duckdb.DuckDBPyConnection | None = None
+
+
+def _literal(text: str) -> str:
+    return "'" + str(text).replace("'", "''") + "'"
+
+
+def _period_filter(periods: list[str]) -> str:
+    """`period IN (...)` of validated ÅÅÅÅ-MM strings, with a BETWEEN for Parquet pruning."""
+    bad = [p for p in periods if not PERIOD_RE.match(str(p))]
+    if bad:
+        raise ValueError(f"Ogiltig månad {bad[0]!r}; ange ÅÅÅÅ-MM")
+    if not periods:
+        return "FALSE"
+    listed = ", ".join(_literal(p) for p in periods)
+    first, last = _literal(min(periods)), _literal(max(periods))
+    return f"h.period BETWEEN {first} AND {last} AND h.period IN ({listed})"
+
+
+def _connect() -> duckdb.DuckDBPyConnection:
+    """A cursor on the module's in-memory connection (opening one costs more than a query),
+    without the terminal progress bar, which garbles a notebook."""
+    global _CONNECTION
+    if _CONNECTION is None:
+        _CONNECTION = duckdb.connect()
+        _CONNECTION.execute("SET enable_progress_bar = false")
+    return _CONNECTION.cursor()
+
+
 def _ledger_path(eko: EconomyReport) -> Path:
     path = Path(eko.data_dir) / "huvudbok.parquet"
     if not path.exists():
@@ -55,12 +89,60 @@ def _ledger_path(eko: EconomyReport) -> Path:
     return path
 
 
+def _scan_sql(eko: EconomyReport) -> str:
+    return f"read_parquet({_literal(_ledger_path(eko).as_posix())})"
+
+
 def available_periods(eko: EconomyReport) -> list[str]:
-    """The ledger's months, read from the Parquet file (one column, no aggregation)."""
-    path = _ledger_path(eko)
-    with connect() as con:
-        sql = f"SELECT DISTINCT period FROM read_parquet({literal(path.as_posix())}) ORDER BY 1"
-        return [r[0] for r in con.execute(sql).fetchall()]
+    """The ledger's months (from the tables' monthly aggregate)."""
+    return list(eko.ledger.periods)
+
+
+def _raw_candidates(code: str, pairs: dict[str, str]) -> list[str]:
+    """Every code that the code map could have rewritten to `code` (itself included)."""
+    return [code] + [old + code[len(new) :] for old, new in pairs.items() if code.startswith(new)]
+
+
+def code_combinations(eko: EconomyReport) -> pd.DataFrame:
+    """Every booked code combination as booked (raw), after the code map (`m_…`) and its row
+    id, classified exactly as the tables.
+
+    Built from the tables' monthly aggregate without reading the ledger again: the raw codes
+    behind a mapped one are the code itself and the old prefixes of the map put back, kept
+    when `apply_code_map` gives the mapped code again (a candidate never booked simply joins
+    no line).
+    """
+    monthly = _classified_monthly(eko)
+    key = ("combos", id(eko.ledger), repr(eko.structure))
+    cached = _ROW_SUMS.get(key)
+    if cached is not None and cached[0] is monthly:
+        return cached[1]
+    mapped = monthly[[*CODES, "rad_id"]].drop_duplicates(CODES).reset_index(drop=True)
+    code_map = eko.ledger.code_map
+    prefixes = code_map.prefixes if code_map is not None and not code_map.is_empty else {}
+    rows = []
+    for combo in mapped.itertuples(index=False):
+        options = [_raw_candidates(getattr(combo, d), prefixes.get(d, {})) for d in CODES]
+        for raw in itertools.product(*options):
+            rows.append((*raw, *(getattr(combo, d) for d in CODES), combo.rad_id))
+    out = pd.DataFrame(rows, columns=[*CODES, *(f"m_{d}" for d in CODES), "rad_id"])
+    if prefixes:  # keep the candidates that the map really sends to their mapped codes
+        check = apply_code_map(out[CODES].assign(_i=range(len(out)), belopp=0.0), code_map)
+        check = check.sort_values("_i").reset_index(drop=True)
+        same = np.logical_and.reduce(
+            [check[d].to_numpy() == out[f"m_{d}"].to_numpy() for d in CODES]
+        )
+        out = out[same].reset_index(drop=True)
+    _ROW_SUMS[key] = (monthly, out)
+    return out
+
+
+def _query(eko: EconomyReport, leaves: list[str], sql: str) -> pd.DataFrame:
+    """Run `sql` with `sel`: the raw code combinations of the chosen rows (mapped codes m_…)."""
+    combos = code_combinations(eko)
+    with _connect() as con:
+        con.register("sel", combos[combos["rad_id"].isin(leaves)])
+        return con.execute(sql).df()
 
 
 def _leaves(eko: EconomyReport, row_id: str) -> list[str]:
@@ -86,46 +168,87 @@ def _dims(by: str | list[str]) -> list[str]:
     return dims
 
 
+def _classified_monthly(eko: EconomyReport) -> pd.DataFrame:
+    """The ledger's monthly sums per code combination (the tables' own aggregate, already in
+    memory once the tables are computed) with their row id."""
+    monthly = eko.ledger.monthly
+    key = ("monthly", id(eko.ledger), repr(eko.structure))
+    cached = _ROW_SUMS.get(key)
+    if cached is None or cached[0] is not monthly:
+        cached = (monthly, monthly.assign(rad_id=classify(monthly, eko.structure).to_numpy()))
+        _ROW_SUMS[key] = cached
+    return cached[1]
+
+
+def _row_sums(eko: EconomyReport, leaves: list[str], motpart: bool) -> pd.DataFrame:
+    """The row's outcome per month and code combination (mapped codes) [and motpart].
+
+    Without motpart this is the tables' monthly aggregate, so no scan at all; motpart is not
+    in it, so that dimension costs one scan of the ledger per row (cached).
+    """
+    if not motpart:
+        monthly = _classified_monthly(eko)
+        return monthly[monthly["rad_id"].isin(leaves)]
+    path = _ledger_path(eko)
+    stat = path.stat()
+    key = (str(path), stat.st_mtime_ns, stat.st_size, repr(eko.structure), tuple(leaves))
+    if key not in _ROW_SUMS:
+        sql = f"""
+            SELECT h.period, {", ".join(f"sel.m_{d} AS {d}" for d in CODES)},
+                   coalesce(CAST(h.motpart AS VARCHAR), '') AS motpart, sum(h.belopp) AS belopp
+            FROM {_scan_sql(eko)} h JOIN sel USING ({", ".join(CODES)})
+            GROUP BY ALL
+        """
+        if len(_ROW_SUMS) > 32:
+            _ROW_SUMS.clear()
+        _ROW_SUMS[key] = _query(eko, leaves, sql)
+    return _ROW_SUMS[key]
+
+
 def _outcome(eko, leaves, dims, chosen, *, shift: int = 0, name: str = "utfall") -> pd.DataFrame:
     """Sum of the row's lines per dimension; with `shift`, the same months `shift` years back
     (their period moved forward again so that a month dimension lines up)."""
-    wanted = [shift_year(p, -shift) for p in chosen]
-    year = f"CAST(substr(period, 1, 4) AS INTEGER) + {int(shift)}"
-    period = f"CAST({year} AS VARCHAR) || substr(period, 5)"
-    select = ", ".join(f"{period} AS period" if d == "period" else d for d in dims)
-    rows = ", ".join(literal(r) for r in leaves)
-    sql = f"""
-        SELECT {select}, sum(belopp) AS {name}
-        FROM ({lines_sql(_ledger_path(eko), eko.structure, eko.ledger.code_map)})
-        WHERE rad_id IN ({rows}) AND {period_filter(wanted)}
-        GROUP BY ALL
-    """
-    with connect() as con:
-        return con.execute(sql).df()
+    _period_filter(chosen)  # validates the months
+    sums = _row_sums(eko, leaves, "motpart" in dims)
+    wanted = {shift_year(p, -shift): p for p in chosen}
+    lines = sums[sums["period"].isin(wanted)]
+    if shift:
+        lines = lines.assign(period=lines["period"].map(wanted))
+    return lines.groupby(dims, as_index=False)["belopp"].sum().rename(columns={"belopp": name})
 
 
-def budget_lines(eko: EconomyReport, chosen: list[str]) -> pd.DataFrame:
-    """The periodised budget per month and code (annual lines count a twelfth a month), in the
-    report's budget version; a year without that version has no budget."""
-    b = eko.ledger.budget
-    parts = []
+def _classified_budget(eko: EconomyReport) -> pd.DataFrame:
+    """The budget lines with their row id, classified once per structure (as the tables)."""
+    key = ("budget", str(eko.data_dir), repr(eko.structure), repr(eko.ledger.code_map))
+    if key not in _ROW_SUMS:
+        b = eko.ledger.budget.copy()
+        for dim in CODES:
+            b[dim] = b[dim].fillna("").astype(str)
+        b["period"] = b["period"].fillna("")
+        b["rad_id"] = classify(b, eko.structure).to_numpy()
+        _ROW_SUMS[key] = b
+    return _ROW_SUMS[key]
+
+
+def budget_lines(eko: EconomyReport, chosen: list[str], leaves: list[str] | None = None):
+    """The periodised budget per month and code (annual lines count a twelfth a month) in the
+    report's budget version, of the rows `leaves` (all rows if None); a year without that
+    version has no budget."""
+    b = _classified_budget(eko)
+    if leaves is not None:
+        b = b[b["rad_id"].isin(leaves)]
+    parts = [b.iloc[:0]]
     for year in sorted({int(p[:4]) for p in chosen}):
         mine = [p for p in chosen if p.startswith(f"{year}-")]
         lines = b[(b["ar"] == year) & (b["version"] == eko.params.budget_version)]
         parts.append(lines[lines["period"].isin(mine)])
-        annual = lines[lines["period"].fillna("") == ""]
-        for p in mine:
-            parts.append(annual.assign(period=p, belopp=annual["belopp"] / 12))
-    out = pd.concat(parts, ignore_index=True) if parts else b.iloc[:0]
-    out = out[["period", *CODES, "belopp"]].copy()
-    for dim in CODES:
-        out[dim] = out[dim].fillna("").astype(str)
-    return out
+        annual = lines[lines["period"] == ""]
+        parts += [annual.assign(period=p, belopp=annual["belopp"] / 12) for p in mine]
+    return pd.concat(parts, ignore_index=True)[["period", *CODES, "belopp", "rad_id"]]
 
 
 def _budget(eko, leaves, dims, chosen) -> pd.DataFrame:
-    lines = budget_lines(eko, chosen)
-    lines = lines[classify(lines, eko.structure).isin(leaves)]
+    lines = budget_lines(eko, chosen, leaves)
     return lines.groupby(dims, as_index=False)["belopp"].sum().rename(columns={"belopp": "budget"})
 
 
@@ -180,8 +303,9 @@ def breakdown(
         out["avvikelse"] = out["budget"] - out["utfall"]
     out["utfall_foregaende_ar"] = out["utfall_foregaende_ar"].fillna(0.0)
     out = out[[*dims, *[q for q in QUANTITIES if q in out]]]
+    code_names = eko.code_names
     for pos, dim in enumerate([d for d in dims if d != "period"]):
-        names = [eko.code_names.name(dim, str(c)) for c in out[dim]]
+        names = [code_names.name(dim, str(c)) for c in out[dim]]
         if any(names):
             out.insert(len(dims) + pos, f"{dim}_namn", names)
     # A share of the net can be thousands of percent when costs and revenues nearly cancel, so
@@ -205,16 +329,17 @@ def largest_lines(
     """The `n` booking lines with the largest absolute amounts in a row, with text, file and
     line (codes after the code map, as in the tables)."""
     chosen = _chosen(eko, periods, start, end)
-    rows = ", ".join(literal(r) for r in _leaves(eko, row_id))
     sql = f"""
-        SELECT period, ansvar, verksamhet, konto, motpart, belopp, text, fil, rad_i_filen
-        FROM ({lines_sql(_ledger_path(eko), eko.structure, eko.ledger.code_map)})
-        WHERE rad_id IN ({rows}) AND {period_filter(chosen)}
-        ORDER BY abs(belopp) DESC, period, fil, rad_i_filen
+        SELECT h.period, sel.m_ansvar AS ansvar, sel.m_verksamhet AS verksamhet,
+               sel.m_konto AS konto, coalesce(CAST(h.motpart AS VARCHAR), '') AS motpart,
+               h.belopp, coalesce(CAST(h.text AS VARCHAR), '') AS text,
+               CAST(h._fil AS VARCHAR) AS fil, h._rad AS rad_i_filen
+        FROM {_scan_sql(eko)} h JOIN sel USING ({", ".join(CODES)})
+        WHERE {_period_filter(chosen)}
+        ORDER BY abs(h.belopp) DESC, h.period, fil, rad_i_filen
         LIMIT {max(int(n), 0)}
     """
-    with connect() as con:
-        return con.execute(sql).df()
+    return _query(eko, _leaves(eko, row_id), sql)
 
 
 def breakdown_table(
