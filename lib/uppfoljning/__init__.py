@@ -2,14 +2,13 @@
 
 Notebooks import this package and call into it for everything: loading a period
 (`open_period`), computing tables (`EconomyReport`), charts (`plots`) and text (`narrative`).
+
+The notebook API is imported on first use (PEP 562), so that `uppfoljning ingest`, the CLI
+and every worker that only reads data do not load pandas' plotting, matplotlib and the
+domains: `import uppfoljning.data.ingest` costs only what ingest needs.
 """
 
 from importlib.metadata import PackageNotFoundError, version
-
-from uppfoljning import economy
-from uppfoljning.economy import EconomyReport, drilldown, forecast, narrative
-from uppfoljning.present import formatting, plots, report
-from uppfoljning.present.report import ReportContext, open_period
 
 try:
     __version__ = version("uppfoljning")
@@ -29,3 +28,36 @@ __all__ = [
     "report",
     "__version__",
 ]
+
+
+def _api() -> dict[str, object]:
+    """The notebooks' names, imported together as the eager package did."""
+    import uppfoljning.economy as economy
+    from uppfoljning.economy import EconomyReport, drilldown, forecast, narrative
+    from uppfoljning.present import formatting, plots, report
+    from uppfoljning.present.report import ReportContext, open_period
+
+    return {
+        "economy": economy,
+        "EconomyReport": EconomyReport,
+        "drilldown": drilldown,
+        "forecast": forecast,
+        "narrative": narrative,
+        "formatting": formatting,
+        "plots": plots,
+        "report": report,
+        "ReportContext": ReportContext,
+        "open_period": open_period,
+    }
+
+
+def __getattr__(name: str) -> object:
+    if name in __all__:
+        api = _api()
+        globals().update(api)
+        return api[name]
+    raise AttributeError(f"module 'uppfoljning' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))
