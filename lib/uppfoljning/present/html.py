@@ -35,15 +35,13 @@ def _stylesheet() -> str:
     return path.read_text(encoding="utf-8")
 
 
-def _stylesheet_markup() -> Any:
-    """The stylesheet as markup for the start page: autoescaping would turn its quotes into
-    `&#34;` and the browser would drop the font stack (and fall back to Times)."""
-    from markupsafe import Markup
-
+def _start_page_css() -> str:
+    """The stylesheet for the start page, which shows it unescaped (`| safe`): autoescaping
+    turned its quotes into `&#34;`, the browser dropped the font stack and fell back to Times."""
     css = _stylesheet()
     if "</" in css:  # our own file, but a `</style>` in it would end the style element
         raise ValueError("uppfoljning.css får inte innehålla '</'")
-    return Markup(css)
+    return css
 
 
 _TABLE_TAG_RE = re.compile(r"<(/?)table\b[^>]*>", re.I)
@@ -300,7 +298,7 @@ def write_index(
         )
         page = env.get_template("startsida.html.j2").render(
             title=title,
-            css=_stylesheet_markup(),
+            css=_start_page_css(),
             sections=sections,
             notebooks=[{"href": f"{name}.html", "title": nb_title} for name, nb_title in notebooks],
             tables=[
