@@ -9,7 +9,7 @@ STAMP   = $(VENV)/.installed
 # JupyterLab refuses to run as root unless told; containers and CI machines often are root.
 LAB_ARGS ?= $(if $(filter 0,$(shell id -u)),--allow-root,)
 
-.PHONY: setup demo report test lint lab clean
+.PHONY: setup demo report test lint lab clean chromium
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python >= 3.11 krävs"'
@@ -27,7 +27,17 @@ demo: setup
 report: demo
 	$(BIN)/uppfoljning run $(PERIOD)
 
-test: demo
+# The browser tests drive Debian's chromium; as root with apt it is installed here, elsewhere
+# those tests are skipped and say why.
+chromium:
+	@if [ ! -x /usr/bin/chromium ] && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		echo "installerar chromium för webbläsartesterna"; \
+		apt-get install -y -q chromium >/dev/null 2>&1 || \
+		{ apt-get update -q >/dev/null 2>&1 && apt-get install -y -q chromium >/dev/null 2>&1; } || \
+		echo "chromium kunde inte installeras; webbläsartesterna hoppas över"; \
+	fi
+
+test: demo chromium
 	$(BIN)/python -m pytest
 
 lint: setup
