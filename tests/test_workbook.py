@@ -149,6 +149,8 @@ def test_table_sheet_shows_what_the_page_shows(report: Path) -> None:
     assert [c.value for c in sheet[1]] == ["Verksamhet", "Utfall jan–aug", "Andel", "Antal"]
     assert [c.value for c in sheet[2]] == ["Enhet", "mnkr", "%", None]
     assert sheet.freeze_panes == "B3"
+    assert sheet.print_title_rows == "$1:$2" and sheet.page_setup.orientation == "landscape"
+    assert sheet.page_setup.fitToWidth == 1 and sheet.sheet_properties.pageSetUpPr.fitToPage
     assert all(c.font.b for c in sheet[1])
     with open(report / "tables" / "driftsammandrag_period.csv", encoding="utf-8") as fh:
         csv_rows = list(csv.reader(fh))[1:]

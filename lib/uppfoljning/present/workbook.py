@@ -335,6 +335,12 @@ def _view_sheet(sheet: Any, rows: list[list[str]], view: Mapping[str, Any]) -> N
         note.font = Font(italic=True, color="5B6168")
     _set_widths(sheet, {c: max(w, 6) for c, w in widths.items()})
     sheet.freeze_panes = "B3"
+    # Printed: landscape, one page wide, headers and units repeated on every page.
+    sheet.page_setup.orientation = "landscape"
+    sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
+    sheet.page_setup.fitToWidth, sheet.page_setup.fitToHeight = 1, 0
+    sheet.sheet_properties.pageSetUpPr.fitToPage = True
+    sheet.print_title_rows = "1:2"
 
 
 def _contents_sheet(
