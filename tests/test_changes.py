@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import json
 import math
 from pathlib import Path
 
@@ -167,9 +168,23 @@ def test_publish_writes_the_table_and_removes_a_stale_one(reports, tmp_path):
     assert first["name"] == "Utfall" and first["rows"][0]["enhet"] == "tkr"
     assert first["rows"][0]["forandring"] == "+0,1"  # 70 kr in tkr, with its sign
     assert "mars 2024" in view["text"]
+    # the table as shown, for the workbook and the document: each figure in its own unit
+    shown = json.loads((reports / "2024-08" / "views" / f"{CHANGES_TABLE}.json").read_text("utf-8"))
+    assert [c["name"] for c in shown["columns"]] == list(COLUMNS)
+    assert shown["columns"][3]["label"] == "Förra rapporten (mars 2024)"
+    cells = {tuple(row["cells"][:2]): row["cells"][2:] for row in shown["rows"]}
+    assert cells[("569 - Barn och unga", "Utfall")] == ["tkr", "0,0", "0,1", "0,1", "175,0\u00a0%"]
+    assert cells[("Vårddygn HVB jan–aug 2024", "HVB")] == [
+        "dygn",
+        "100",
+        "150",
+        "50",
+        "50,0\u00a0%",
+    ]
     # the first report of a series: a sentence, and no comparison left from an earlier run
     view, compared = publish_changes(reports / "2024-03", reports, "2024-03", params)
     assert compared is None and view["areas"] == []
+    assert not (reports / "2024-03" / "views" / f"{CHANGES_TABLE}.json").exists()
     assert "ingen tidigare publicerad rapport" in view["text"]
     (reports / "2024-03" / "tables" / f"{CHANGES_TABLE}.csv").write_text("rad\n", encoding="utf-8")
     publish_changes(reports / "2024-03", reports, "2024-03", params)

@@ -14,6 +14,7 @@ in their area with `forandring` empty.
 
 from __future__ import annotations
 
+import json
 import math
 import re
 from collections.abc import Callable
@@ -261,8 +262,59 @@ def publish_changes(
     previous = previous_report(out_dir, period, preferred)
     previous_tables = Path(out_dir) / previous / "tables" if previous else None
     frame = write_changes(Path(report) / "tables", previous_tables)
+    view_file = Path(report) / "views" / f"{CHANGES_TABLE}.json"
+    view_file.unlink(missing_ok=True)
+    if frame is not None and previous is not None:
+        shown = table_view(frame, period=period, previous=previous, money_unit=unit)
+        view_file.parent.mkdir(parents=True, exist_ok=True)
+        view_file.write_text(json.dumps(shown, ensure_ascii=False, indent=1), encoding="utf-8")
     view = start_page_view(frame, period=period, previous=previous, money_unit=unit)
     return view, previous
+
+
+def table_view(
+    frame: pd.DataFrame, *, period: str, previous: str, money_unit: str = "mnkr"
+) -> dict[str, Any]:
+    """The table as shown (`views/<id>.json`, like `present.tables.table_view`), for the
+    workbook and the committee document: Swedish headers, each row's figures in its own unit."""
+    labels = {
+        "rad": "Mått",
+        "omrade": "Område",
+        "enhet": "Enhet",
+        "tidigare": f"Förra rapporten ({period_label(previous)})",
+        "nu": f"Den här rapporten ({period_label(period)})",
+        "forandring": "Förändring",
+        "forandring_procent": "Förändring, procent",
+    }
+    kinds = {"tidigare": "formatted", "nu": "formatted", "forandring": "formatted"}
+    columns = [
+        {"name": c, "label": labels[c], "kind": kinds.get(c, "text"), "decimals": None}
+        for c in COLUMNS
+    ]
+    columns[-1].update(kind="percent", decimals=1)
+    rows = [
+        {
+            "level": "rad",
+            "cells": [
+                r.rad,
+                r.omrade,
+                money_unit if r.enhet == "kr" else r.enhet,
+                _format(r.tidigare, r.enhet, money_unit),
+                _format(r.nu, r.enhet, money_unit),
+                _format(r.forandring, r.enhet, money_unit),
+                "" if math.isnan(r.forandring_procent) else format_percent(r.forandring_procent),
+            ],
+        }
+        for r in frame.itertuples(index=False)
+    ]
+    caption = f"Förändring sedan förra rapporten, jämfört med {period_label(previous)}"
+    return {
+        "id": CHANGES_TABLE,
+        "caption": caption,
+        "unit": money_unit,
+        "columns": columns,
+        "rows": rows,
+    }
 
 
 # --------------------------------------------------------------------------- start page
