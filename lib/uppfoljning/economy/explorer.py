@@ -153,78 +153,75 @@ def lines_html(eko: EconomyReport, view: View) -> str:
     return f"<h4>Största enskilda rader ({len(view.lines)} st)</h4>" + _html_table(columns, rows)
 
 
+COLORS = {
+    "utfall": plots.PALETTE[0],
+    "budget": plots.PALETTE[4],
+    "utfall_foregaende_ar": plots.PALETTE[1],
+}
+SERIES = {"utfall": "Utfall", "budget": "Budget", "utfall_foregaende_ar": "Föregående år"}
+
+
+def _grouped(draw, positions: np.ndarray, data: pd.DataFrame, quantities: list[str]) -> None:
+    """One bar per quantity side by side at each position (`draw` is bar or barh; for barh the
+    first quantity goes on top, so the offsets run downwards)."""
+    width = 0.8 / len(quantities)
+    step = -width if draw.__name__ == "barh" else width
+    for i, q in enumerate(quantities):
+        offset = (i - (len(quantities) - 1) / 2) * step
+        draw(positions + offset, data[q], width, color=COLORS[q], label=SERIES[q])
+
+
 def chart(eko: EconomyReport, view: View) -> Figure:
     """Outcome, budget and last year per part of the first dimension: months in order as
-    grouped columns, other dimensions as horizontal bars with the largest parts at the top."""
+    grouped columns, other dimensions as horizontal bars with the largest parts at the top.
+
+    Margins come from the label sizes instead of tight_layout, which draws the figure once
+    more (a third of an update's time).
+    """
     plots.apply_style()
     first = view.dims[0]
-    quantities = [q for q in ("utfall", "budget", "utfall_foregaende_ar") if q in view.parts]
+    quantities = [q for q in SERIES if q in view.parts]
     data = view.parts.groupby(first, sort=False)[quantities].sum(min_count=1)
-    if "motpart" in view.dims:
+    if "motpart" in view.dims:  # no budget per motpart
         quantities = [q for q in quantities if q != "budget"]
-    colors = {
-        "utfall": plots.PALETTE[0],
-        "budget": plots.PALETTE[4],
-        "utfall_foregaende_ar": plots.PALETTE[1],
-    }
-    names = {"utfall": "Utfall", "budget": "Budget", "utfall_foregaende_ar": "Föregående år"}
-    width = 0.8 / len(quantities)
+    width = plots.STYLE["figure.figsize"][0]
     if first == "period":
         data = data.sort_index()
-        fig = Figure(figsize=(plots.STYLE["figure.figsize"][0], 3.6))
+        fig = Figure(figsize=(width, 3.6))
         ax = fig.add_subplot()
-        x = np.arange(len(data))
-        for i, q in enumerate(quantities):
-            ax.bar(
-                x + (i - (len(quantities) - 1) / 2) * width,
-                data[q],
-                width,
-                color=colors[q],
-                label=names[q],
-            )
+        _grouped(ax.bar, np.arange(len(data)), data, quantities)
+        many = len(data) > 8
         ax.set_xticks(
-            x,
+            np.arange(len(data)),
             list(data.index),
-            rotation=45 if len(data) > 8 else 0,
-            ha="right" if len(data) > 8 else "center",
+            rotation=45 if many else 0,
+            ha="right" if many else "center",
         )
         ax.yaxis.set_major_formatter(plots.amount_axis(eko.unit, 0))
         ax.set_ylabel(eko.unit)
+        ax.axhline(0, color="#333333", linewidth=0.6)
+        left, bottom = 70, 75 if many else 45
     else:
         data = data.head(CHART_PARTS).iloc[::-1]
         labels = [plots.wrap_label(_part_label(eko, first, c), 36) for c in data.index]
-        fig = Figure(figsize=(plots.STYLE["figure.figsize"][0], 0.42 * len(data) + 1.4))
+        fig = Figure(figsize=(width, 0.42 * len(data) + 1.4))
         ax = fig.add_subplot()
-        y = np.arange(len(data))
-        for i, q in enumerate(quantities):
-            ax.barh(
-                y - (i - (len(quantities) - 1) / 2) * width,
-                data[q],
-                width,
-                color=colors[q],
-                label=names[q],
-            )
-        ax.set_yticks(y, labels)
+        _grouped(ax.barh, np.arange(len(data)), data, quantities)
+        ax.set_yticks(np.arange(len(data)), labels)
         ax.xaxis.set_major_formatter(plots.amount_axis(eko.unit, 0))
         ax.grid(axis="x", color="#dddddd")
         ax.grid(axis="y", visible=False)
         ax.set_xlabel(eko.unit)
-    ax.axhline(0, color="#333333", linewidth=0.6) if first == "period" else ax.axvline(
-        0, color="#333333", linewidth=0.6
-    )
+        ax.axvline(0, color="#333333", linewidth=0.6)
+        longest = max((len(line) for label in labels for line in label.split("\n")), default=4)
+        left, bottom = 18 + 7.8 * longest, 45  # DejaVu Sans 10 pt: under 7,8 px a character
     # The heading above the table names row, months and dimensions; the legend sits above the
     # axes so that it never hides a bar.
     ax.legend(loc="lower left", bbox_to_anchor=(0.0, 1.0), ncol=len(quantities), fontsize=8)
-    # Margins from the label sizes instead of tight_layout, which draws the figure once more
-    # (a third of an update's time).
-    height = fig.get_figheight() * fig.dpi
-    if first == "period":
-        left, bottom = 70, 75 if len(data) > 8 else 45
-    else:
-        longest = max((len(line) for label in labels for line in label.split("\n")), default=4)
-        left, bottom = 14 + 6.4 * longest, 45
-    width = fig.get_figwidth() * fig.dpi
-    fig.subplots_adjust(left=left / width, right=0.97, bottom=bottom / height, top=1 - 32 / height)
+    height, width_px = fig.get_figheight() * fig.dpi, fig.get_figwidth() * fig.dpi
+    fig.subplots_adjust(
+        left=left / width_px, right=0.97, bottom=bottom / height, top=1 - 32 / height
+    )
     return fig
 
 
