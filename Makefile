@@ -9,7 +9,7 @@ STAMP   = $(VENV)/.installed
 # JupyterLab refuses to run as root unless told; containers and CI machines often are root.
 LAB_ARGS ?= $(if $(filter 0,$(shell id -u)),--allow-root,)
 
-.PHONY: setup demo report test lint lab clean chromium
+.PHONY: setup demo report test lint lab clean chromium bench
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python >= 3.11 krävs"'
@@ -39,6 +39,11 @@ chromium:
 
 test: demo chromium
 	$(BIN)/python -m pytest
+
+# Wall time and peak memory of a report run, re-runs and ingest of 1 M and 10 M ledger lines
+# against a bare pyarrow read (a few minutes): prints a table, writes benchmarks/results.json.
+bench: demo
+	$(BIN)/python benchmarks/bench.py
 
 lint: setup
 	$(BIN)/ruff check lib tests

@@ -1,0 +1,237 @@
+"""The suite's benchmarks: wall time and peak memory per case, printed and kept in results.json.
+
+Every case runs in a process of its own; its peak resident memory is read from `os.wait4`
+(the largest of the process and the processes it waited for: notebook workers and kernels).
+The figures to quote are the ratios: ingest against a bare pyarrow read of the same file in
+the same run, a re-run against the first run. Run with `make bench` (a few minutes).
+
+    python benchmarks/bench.py [--lines 1000000 10000000] [--out benchmarks/results.json]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+PERIOD = "2024-08"
+HEADER = ["period", "ansvar", "verksamhet", "konto", "belopp", "motpart", "projekt", "text"]
+
+# Code run in the child process of a case; it prints the seconds of the measured part.
+BARE_READ = f"""
+import sys, time
+import pyarrow as pa, pyarrow.csv as pacsv
+header = {HEADER!r}
+start = time.perf_counter()
+table = pacsv.read_csv(
+    sys.argv[1],
+    read_options=pacsv.ReadOptions(column_names=header, skip_rows=1, block_size=1 << 24),
+    parse_options=pacsv.ParseOptions(delimiter=";", newlines_in_values=True),
+    convert_options=pacsv.ConvertOptions(
+        column_types={{h: pa.string() for h in header}},
+        strings_can_be_null=False,
+        quoted_strings_can_be_null=False,
+    ),
+)
+print(time.perf_counter() - start, table.num_rows)
+"""
+INGEST = """
+import sys, time
+from pathlib import Path
+from uppfoljning.data.ingest import ingest
+from uppfoljning.data.overlaps import DuplicateRules
+start = time.perf_counter()
+result = ingest(Path(sys.argv[1]), Path(sys.argv[2]), ["huvudbok"], force=True,
+                rules=DuplicateRules())
+print(time.perf_counter() - start, result.datasets["huvudbok"]["rows"])
+"""
+GENERATE = """
+import sys
+from uppfoljning.demo.big_ledger import write_big_ledger
+write_big_ledger(sys.argv[1], int(sys.argv[2]), seed=int(sys.argv[3]))
+"""
+
+
+def measure(args: list[str], *, env: dict | None = None, cwd: Path | None = None) -> dict:
+    """Run one case in a process of its own: wall seconds, peak RSS (MB), its last line."""
+    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
+        start = time.perf_counter()
+        proc = subprocess.Popen(args, cwd=cwd, env=env, stdout=out, stderr=err, text=True)
+        _, status, usage = os.wait4(proc.pid, 0)  # the child's own usage, with its children's
+        seconds = time.perf_counter() - start
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        err.seek(0)
+        printed, errors = out.read(), err.read()
+    if proc.returncode:
+        raise SystemExit(
+            f"fallet misslyckades: {' '.join(args)}\n{printed[-2000:]}\n{errors[-4000:]}"
+        )
+    lines = printed.strip().splitlines()
+    return {
+        "seconds": seconds,
+        "peak_mb": usage.ru_maxrss / 1024,
+        "last": lines[-1] if lines else "",
+    }
+
+
+def cli(*args: str) -> list[str]:
+    return [sys.executable, "-m", "uppfoljning.run.cli", *args]
+
+
+def project_copy(base: Path, name: str) -> Path:
+    """params/, notebooks/, the demo raw data and a snapshot of the library in a fresh
+    directory (nothing processed). The run fingerprints the library's code, so the copy keeps
+    an edit made elsewhere in the checkout during the benchmark from counting as a change."""
+    root = base / name
+    for part in ("params", "notebooks"):
+        shutil.copytree(ROOT / part, root / part)
+    shutil.copytree(ROOT / "data" / "raw", root / "data" / "raw")
+    ignore = shutil.ignore_patterns("__pycache__", "*.egg-info")
+    shutil.copytree(ROOT / "lib", root / "lib", symlinks=True, ignore=ignore)
+    return root
+
+
+def env_for(root: Path) -> dict:
+    """The case's environment: its project and its library snapshot (kernels inherit it)."""
+    return {
+        **os.environ,
+        "UPPFOLJNING_HOME": str(root),
+        "PYTHONPATH": str(root / "lib"),
+        "PYTHONUNBUFFERED": "1",
+    }
+
+
+def page_sizes(report: Path) -> dict[str, int]:
+    return {
+        p.name: p.stat().st_size for p in sorted(report.glob("*")) if p.suffix in {".html", ".pdf"}
+    }
+
+
+def run(lines: list[int], out: Path) -> dict:
+    if not (ROOT / "data" / "raw" / "huvudbok_2024.csv").exists():
+        subprocess.run(cli("demo", "--if-empty"), cwd=ROOT, check=True)
+    results: dict[str, dict] = {}
+    with tempfile.TemporaryDirectory(prefix="uppfoljning-bench-") as tmp:
+        base = Path(tmp)
+        # -- the demo report: first run, unchanged re-run, a comment changed
+        root = project_copy(base, "projekt")
+        env = env_for(root)
+        results["rapport_forsta"] = measure(cli("run", PERIOD, "--force"), env=env, cwd=root)
+        results["rapport_oforandrad"] = measure(cli("run", PERIOD), env=env, cwd=root)
+        comments = root / "params" / "kommentarer" / f"{PERIOD}.md"
+        text = comments.read_text(encoding="utf-8").splitlines()
+        index = next(i for i, line in enumerate(text) if line.strip() and not line.startswith("#"))
+        text[index] += " (ändrad)"
+        comments.write_text("\n".join(text) + "\n", encoding="utf-8")
+        results["rapport_kommentar"] = measure(cli("run", PERIOD), env=env, cwd=root)
+        sizes = page_sizes(root / "reports" / PERIOD)
+        # -- ingest of generated ledgers against a bare pyarrow read of the same file
+        for count in lines:
+            label = _label(count)
+            raw = base / f"rad{label}" / "raw"
+            raw.mkdir(parents=True)
+            ledger = raw / "huvudbok_2024.csv"
+            measure([sys.executable, "-c", GENERATE, str(ledger), str(count), "1"], env=env)
+            for case, args in (
+                (f"pyarrow_{label}", [sys.executable, "-c", BARE_READ, str(ledger)]),
+                (
+                    f"ingest_{label}",
+                    [sys.executable, "-c", INGEST, str(raw), str(raw.parent / "p")],
+                ),
+            ):
+                results[case] = measure(args, env=env)
+                results[case]["inner_seconds"] = float(results[case]["last"].split()[0])
+                results[case]["file_mb"] = ledger.stat().st_size / 1e6
+        # -- the economy notebook on the biggest ledger (ingest included)
+        biggest = max(lines)
+        big = project_copy(base, "stor")
+        shutil.move(
+            base / f"rad{_label(biggest)}" / "raw" / "huvudbok_2024.csv",
+            big / "data" / "raw" / "huvudbok_2024.csv",
+        )
+        _economy_only(big)
+        results[f"ekonomi_{_label(biggest)}"] = measure(
+            cli("run", PERIOD, "--only", "ekonomi", "--force"), env=env_for(big), cwd=big
+        )
+    for case in results.values():
+        case.pop("last", None)
+    ratios = _ratios(results, lines)
+    report = {
+        "maskin": {
+            "processorer": os.cpu_count(),
+            "python": platform.python_version(),
+            "plattform": platform.platform(),
+        },
+        "datum": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+        "fall": {k: {m: round(v, 3) for m, v in d.items()} for k, d in results.items()},
+        "kvoter": {k: round(v, 3) for k, v in ratios.items()},
+        "sidor_byte": sizes,
+    }
+    out.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    _print(report)
+    return report
+
+
+def _economy_only(root: Path) -> None:
+    """The period file without the committee document (it needs all four notebooks)."""
+    path = root / "params" / f"{PERIOD}.yaml"
+    kept = [
+        line
+        for line in path.read_text(encoding="utf-8").splitlines()
+        if not line.startswith(("dokument:", "kommentarer:"))
+    ]
+    path.write_text("\n".join(kept) + "\n", encoding="utf-8")
+
+
+def _label(count: int) -> str:
+    return f"{count // 1_000_000}M" if count % 1_000_000 == 0 else str(count)
+
+
+def _ratios(results: dict[str, dict], lines: list[int]) -> dict[str, float]:
+    first = results["rapport_forsta"]["seconds"]
+    out = {
+        "oforandrad_mot_forsta": results["rapport_oforandrad"]["seconds"] / first,
+        "kommentar_mot_forsta": results["rapport_kommentar"]["seconds"] / first,
+    }
+    for count in lines:
+        label = _label(count)
+        ingest, bare = results[f"ingest_{label}"], results[f"pyarrow_{label}"]
+        out[f"ingest_mot_pyarrow_tid_{label}"] = ingest["inner_seconds"] / bare["inner_seconds"]
+        out[f"ingest_mot_pyarrow_minne_{label}"] = ingest["peak_mb"] / bare["peak_mb"]
+    return out
+
+
+def _print(report: dict) -> None:
+    print(f"{'fall':<26}{'tid (s)':>10}{'mätt del (s)':>14}{'toppminne (MB)':>16}")
+    for name, case in report["fall"].items():
+        inner = case.get("inner_seconds")
+        inner_text = f"{inner:>14.2f}" if inner is not None else f"{'':>14}"
+        print(f"{name:<26}{case['seconds']:>10.2f}{inner_text}{case['peak_mb']:>16.0f}")
+    print()
+    for name, value in report["kvoter"].items():
+        print(f"{name:<36}{value:>8.2f}")
+    print()
+    for name, size in report["sidor_byte"].items():
+        print(f"{name:<36}{size / 1024:>8.0f} kB")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Mät rapportkörning och inläsning.")
+    parser.add_argument("--lines", type=int, nargs="+", default=[1_000_000, 10_000_000])
+    parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results.json")
+    args = parser.parse_args(argv)
+    run(args.lines, args.out)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
