@@ -39,6 +39,19 @@ _ID_CANDIDATE = rf"\d{{6}}{_ID_SEPARATOR}\d{{4}}"
 ID_MASK = "[personnummer borttaget]"
 
 
+def _candidates(values: pa.Array) -> pa.Array | None:
+    """Which values hold ten digits like a personnummer, or None when none does.
+
+    The pattern is matched on the column's distinct values (a ledger's texts repeat), and only
+    mapped back to the lines when one matches.
+    """
+    encoded = pc.dictionary_encode(values)
+    hits = pc.match_substring_regex(encoded.dictionary, _ID_CANDIDATE)
+    if not pc.any(hits).as_py():
+        return None
+    return pc.is_in(encoded.indices, value_set=pc.indices_nonzero(hits).cast(pa.int32()))
+
+
 def find_personal_id(values: pa.Array | pa.ChunkedArray) -> int | None:
     """Index of the first value that looks like a personnummer, or None."""
     candidates = pc.match_substring_regex(values, _ID_CANDIDATE)
@@ -72,8 +85,8 @@ def mask_personal_ids_in_batch(
 ) -> pa.Array | pa.ChunkedArray:
     """Personal identity numbers in a free-text column (a ledger text) are masked before they
     are stored; `masked` collects their lines for the file's warning."""
-    candidates = pc.match_substring_regex(values, _ID_CANDIDATE)
-    if not pc.any(candidates).as_py():
+    candidates = _candidates(values)
+    if candidates is None:
         return values
     found: dict[int, str] = {}
     for idx in pc.indices_nonzero(candidates).to_pylist():

@@ -179,6 +179,12 @@ class FileValidator:
                 empty = pc.equal(values, "")
                 dots = pc.any(pc.match_substring(values, ".")).as_py()
                 values = _normalise_amounts(values, comma, dots)
+            elif (
+                column.kind in KIND_PATTERNS
+                and not pc.any(self._invalid(column.kind, original, pc.equal(original, ""))).as_py()
+            ):
+                values = original  # every cell is valid as it stands: nothing to trim
+                empty = pc.equal(values, "")
             else:
                 values = pc.utf8_trim_whitespace(original)
                 empty = pc.equal(values, "")
