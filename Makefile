@@ -1,9 +1,12 @@
 # Two commands on a fresh machine with Python >= 3.11:
-#   make report   set up, generate demo data if data/raw/ is empty, build reports/2024-08/
+#   make report   set up, generate demo data if data/raw/ is empty, build the demo's reports:
+#                 reports/2023-12/ (verksamhetsberättelse) and reports/2024-08/ (delårsrapport),
+#                 each with the committee's PDF and rapport.html; PERIOD=ÅÅÅÅ-MM builds one
 #   make test     set up and run the tests
 PYTHON ?= python3
 VENV   ?= .venv
-PERIOD ?= 2024-08
+PERIOD  ?=
+PERIODS  = $(if $(PERIOD),$(PERIOD),2023-12 2024-08)
 BIN     = $(VENV)/bin
 STAMP   = $(VENV)/.installed
 # JupyterLab refuses to run as root unless told; containers and CI machines often are root.
@@ -25,7 +28,7 @@ demo: setup
 	$(BIN)/uppfoljning demo --if-empty
 
 report: demo
-	$(BIN)/uppfoljning run $(PERIOD)
+	@for period in $(PERIODS); do $(BIN)/uppfoljning run $$period || exit 1; done
 
 # The browser tests drive Debian's chromium; as root with apt it is installed here, elsewhere
 # those tests are skipped and say why.

@@ -13,6 +13,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import pypdfium2 as pdfium
+import pypdfium2.raw as pdfium_c
 import pytest
 
 from uppfoljning.data.config import load_period_params
@@ -44,7 +45,9 @@ WORKING_PAPER = (
 def _pages(pdf_path: Path) -> list[str]:
     pdf = pdfium.PdfDocument(pdf_path)
     try:
-        return [pdf[i].get_textpage().get_text_range().replace("\r", "") for i in range(len(pdf))]
+        # pdfium marks a hyphenation point with U+FFFE: read the word as the reader does.
+        texts = [pdf[i].get_textpage().get_text_range() for i in range(len(pdf))]
+        return [t.replace("\r", "").replace("\ufffe\n", "").replace("\ufffe", "") for t in texts]
     finally:
         pdf.close()
 
@@ -74,6 +77,28 @@ def test_pages_are_a4_portrait_with_rendered_content(document):
         assert image.getextrema()[0] < 100, "a text page renders dark ink"
     finally:
         pdf.close()
+
+
+def test_fonts_are_embedded_and_charts_are_vector_graphics(document):
+    _, _, path, _, _ = document
+    data = path.read_bytes()
+    assert b"/FontFile" in data  # the typefaces travel inside the PDF
+    pdf = pdfium.PdfDocument(path)
+    try:
+        images = [
+            obj
+            for i in range(len(pdf))
+            for obj in pdf[i].get_objects(filter=[pdfium_c.FPDF_PAGEOBJ_IMAGE])
+        ]
+        paths = sum(
+            1
+            for i in range(len(pdf))
+            for _ in pdf[i].get_objects(filter=[pdfium_c.FPDF_PAGEOBJ_PATH])
+        )
+    finally:
+        pdf.close()
+    assert images == [], "a chart was embedded as a raster image"
+    assert paths > 500, "the charts' bars, lines and glyphs are vector paths"
 
 
 def test_first_page_names_committee_title_date_and_case_number(document, demo_reports):
@@ -139,6 +164,7 @@ def _row_keys(row: dict) -> tuple[str, str]:
 
 def test_table_rows_are_never_split_across_pages(document):
     _, report, _, pages, parts = document
+    pages = [re.sub(r"-\n", "", page) for page in pages]  # words hyphenated at a line end
     shown = [t for p in parts for t in p.tables if (report / "views" / f"{t}.json").is_file()]
     for table_id in shown:
         view = json.loads((report / "views" / f"{table_id}.json").read_text(encoding="utf-8"))

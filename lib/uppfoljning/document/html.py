@@ -30,7 +30,7 @@ h1{font-size:1.9rem;margin:2.5rem 0 .8rem}h2{font-size:1.35rem;margin:2rem 0 .6r
 h3{font-size:1.1rem}
 .titel{border-bottom:2px solid #1d1d1d;padding-bottom:1rem;margin-bottom:1rem}
 .titel p{margin:.2rem 0}
-nav ol{padding-left:1.2rem}nav ol ol{padding-left:1.2rem}
+nav ul{list-style:none;padding-left:0}nav ul ul{padding-left:1.2rem}
 .tabell{overflow-x:auto;margin:1rem 0;max-width:100%}
 table{border-collapse:collapse;font-size:.9rem;font-variant-numeric:tabular-nums}
 caption{text-align:left;font-size:.85rem;color:#444;padding-bottom:.3rem;caption-side:top}
@@ -125,7 +125,7 @@ def _toc(chapters: list[Chapter], slugs: dict[int, str]) -> str:
     for c in chapters:
         inner = _toc(c.sections, slugs) if c.level < 2 and c.sections else ""
         items.append(f'<li><a href="#{slugs[id(c)]}">{escape_html(c.title)}</a>{inner}</li>')
-    return f"<ol>{''.join(items)}</ol>"
+    return f"<ul>{''.join(items)}</ul>"
 
 
 def render_html(doc: Document) -> str:

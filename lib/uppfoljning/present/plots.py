@@ -132,7 +132,9 @@ def describe(fig: Figure) -> str:
     parts = []
     title = fig._suptitle.get_text() if fig._suptitle is not None else ""
     axes = [ax for ax in fig.axes if ax.get_visible()]
-    title = title or next((ax.get_title() for ax in axes if ax.get_title()), "")
+    titles = [ax.get_title(loc) for ax in axes for loc in ("center", "left", "right")]
+    texts = [t.get_text() for t in fig.texts]
+    title = title or next((t for t in [*titles, *texts] if t), "")
     if title:
         parts.append(f"Diagram: {title}.")
     for ax in axes[:1]:
@@ -148,9 +150,12 @@ def describe(fig: Figure) -> str:
             shown = ticks if isinstance(ticks, FuncFormatter) else lambda v: format_number(v, 1)
             largest = "; ".join(f"{lab} {shown(v)}" for lab, v in values[:3])
             parts.append(f"Liggande staplar, {ax.get_xlabel()}. Störst: {largest}.")
-        series = [
-            line.get_label() for line in ax.get_lines() if not line.get_label().startswith("_")
-        ]
+        legend = ax.get_legend() or (fig.legends[0] if fig.legends else None)
+        series = (
+            [t.get_text() for t in legend.get_texts()]
+            if legend is not None
+            else [ln.get_label() for ln in ax.get_lines() if not ln.get_label().startswith("_")]
+        )
         if series:
             parts.append(f"Linjer: {', '.join(series)}.")
     if len(axes) > 1:

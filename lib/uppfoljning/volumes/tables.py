@@ -167,8 +167,12 @@ class VolumeTables:
         return pd.DataFrame(rows, columns=VOLUME_COLUMNS)
 
     def volume_table(self) -> pd.DataFrame:
-        """`volymer`: each measure and group, same period last year, forecast, share of women."""
-        return self._volume_table.copy()
+        """`volymer`: each measure and group, same period last year, forecast, share of women.
+
+        At year end the year is over: the outcome is the year's, so there is no forecast column.
+        """
+        table = self._volume_table.copy()
+        return table.drop(columns="prognos_helar") if self.month == 12 else table
 
     @cached_property
     def _staff_table(self) -> pd.DataFrame:
