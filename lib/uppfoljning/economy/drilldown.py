@@ -38,6 +38,11 @@ DIMENSION_LABELS = {
     "period": "Månad",
 }
 QUANTITIES = ["utfall", "budget", "avvikelse", "utfall_foregaende_ar"]
+PERIOD_RE = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+# Per session: the classified monthly sums, code combinations, budget and per-row motpart
+# sums, keyed by what they were computed from, so that an explorer's changes reuse them.
+_CACHE: dict[tuple, object] = {}
+_CONNECTION: duckdb.DuckDBPyConnection | None = None
 
 
 def months(start: str, end: str) -> list[str]:
@@ -49,11 +54,6 @@ def months(start: str, end: str) -> list[str]:
 
 def shift_year(period: str, years: int) -> str:
     return f"{int(period[:4]) + years}{period[4:]}"
-
-
-PERIOD_RE = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
-_ROW_SUMS: dict[tuple, object] = {}
-_CONNECTION: duckdb.DuckDBPyConnection | None = None
 
 
 def _literal(text: str) -> str:
@@ -114,7 +114,7 @@ def code_combinations(eko: EconomyReport) -> pd.DataFrame:
     """
     monthly = _classified_monthly(eko)
     key = ("combos", id(eko.ledger), repr(eko.structure))
-    cached = _ROW_SUMS.get(key)
+    cached = _CACHE.get(key)
     if cached is not None and cached[0] is monthly:
         return cached[1]
     mapped = monthly[[*CODES, "rad_id"]].drop_duplicates(CODES).reset_index(drop=True)
@@ -133,7 +133,7 @@ def code_combinations(eko: EconomyReport) -> pd.DataFrame:
             [check[d].to_numpy() == out[f"m_{d}"].to_numpy() for d in CODES]
         )
         out = out[same].reset_index(drop=True)
-    _ROW_SUMS[key] = (monthly, out)
+    _CACHE[key] = (monthly, out)
     return out
 
 
@@ -173,10 +173,10 @@ def _classified_monthly(eko: EconomyReport) -> pd.DataFrame:
     memory once the tables are computed) with their row id."""
     monthly = eko.ledger.monthly
     key = ("monthly", id(eko.ledger), repr(eko.structure))
-    cached = _ROW_SUMS.get(key)
+    cached = _CACHE.get(key)
     if cached is None or cached[0] is not monthly:
         cached = (monthly, monthly.assign(rad_id=classify(monthly, eko.structure).to_numpy()))
-        _ROW_SUMS[key] = cached
+        _CACHE[key] = cached
     return cached[1]
 
 
@@ -192,17 +192,17 @@ def _row_sums(eko: EconomyReport, leaves: list[str], motpart: bool) -> pd.DataFr
     path = _ledger_path(eko)
     stat = path.stat()
     key = (str(path), stat.st_mtime_ns, stat.st_size, repr(eko.structure), tuple(leaves))
-    if key not in _ROW_SUMS:
+    if key not in _CACHE:
         sql = f"""
             SELECT h.period, {", ".join(f"sel.m_{d} AS {d}" for d in CODES)},
                    coalesce(CAST(h.motpart AS VARCHAR), '') AS motpart, sum(h.belopp) AS belopp
             FROM {_scan_sql(eko)} h JOIN sel USING ({", ".join(CODES)})
             GROUP BY ALL
         """
-        if len(_ROW_SUMS) > 32:
-            _ROW_SUMS.clear()
-        _ROW_SUMS[key] = _query(eko, leaves, sql)
-    return _ROW_SUMS[key]
+        if len(_CACHE) > 32:
+            _CACHE.clear()
+        _CACHE[key] = _query(eko, leaves, sql)
+    return _CACHE[key]
 
 
 def _outcome(eko, leaves, dims, chosen, *, shift: int = 0, name: str = "utfall") -> pd.DataFrame:
@@ -220,14 +220,14 @@ def _outcome(eko, leaves, dims, chosen, *, shift: int = 0, name: str = "utfall")
 def _classified_budget(eko: EconomyReport) -> pd.DataFrame:
     """The budget lines with their row id, classified once per structure (as the tables)."""
     key = ("budget", str(eko.data_dir), repr(eko.structure), repr(eko.ledger.code_map))
-    if key not in _ROW_SUMS:
+    if key not in _CACHE:
         b = eko.ledger.budget.copy()
         for dim in CODES:
             b[dim] = b[dim].fillna("").astype(str)
         b["period"] = b["period"].fillna("")
         b["rad_id"] = classify(b, eko.structure).to_numpy()
-        _ROW_SUMS[key] = b
-    return _ROW_SUMS[key]
+        _CACHE[key] = b
+    return _CACHE[key]
 
 
 def budget_lines(eko: EconomyReport, chosen: list[str], leaves: list[str] | None = None):
