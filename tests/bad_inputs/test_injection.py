@@ -196,6 +196,11 @@ def test_report_run_shows_every_text_as_text(spoiled_run: Path) -> None:
     # The CSV is the contract and keeps the exact text; only the workbook gets the prefix.
     with open(report / "tables" / "driftsammandrag_period.csv", encoding="utf-8") as fh:
         assert RUN_FORMULA_LABEL in [row["rad"] for row in csv.DictReader(fh)]
+    # The copy for Swedish Excel protects it as the workbook does.
+    copy = report / "excel" / "driftsammandrag_period.csv"
+    with open(copy, encoding="utf-8-sig", newline="") as fh:
+        labels = [row["rad"] for row in csv.DictReader(fh, delimiter=";")]
+    assert "'" + RUN_FORMULA_LABEL in labels and RUN_FORMULA_LABEL not in labels
 
 
 # --------------------------------------------------------------------------- sources → page
