@@ -81,7 +81,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from uppfoljning.data.config import load_period_params
+from uppfoljning.data.config import load_period_params, read_yaml
 from uppfoljning.document import DocumentError, build_document
 from uppfoljning.present import formatting
 from uppfoljning.present.changes import publish_changes
@@ -332,9 +332,10 @@ def _write_document(
     order: list[str],
 ) -> list[str]:
     """The committee document (PDF and rapport.html) when the period file names one."""
+    raw = read_yaml(params_file)
+    if not isinstance(raw, dict) or not raw.get("dokument"):
+        return []  # the runner also runs other notebooks with their own parameter files
     params = load_period_params(params_file)
-    if params.document_file is None:
-        return []
     try:
         written = build_document(
             staging,
