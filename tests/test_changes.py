@@ -225,3 +225,29 @@ def test_the_comparison_digest_follows_the_previous_reports_tables(reports):
     _report(reports, "2024-06", outcome=(1.0, 1.0), hvb_days=1.0)  # a later report published
     assert comparison_digest(reports, "2024-08") != changed
     assert comparison_digest(reports, "2024-08", "2024-03") == changed
+
+
+def test_the_documents_short_list_takes_the_largest_changes_of_each_area():
+    from uppfoljning.present.changes import short_view
+
+    def row(name: str, area: str, change: str) -> dict:
+        return {"level": "rad", "cells": [name, area, "mnkr", "1", "2", change, ""]}
+
+    names = ["rad", "omrade", "enhet", "tidigare", "nu", "forandring", "forandring_procent"]
+    view = {
+        "id": "forandring_sedan_forra",
+        "caption": "Förändring sedan förra rapporten, jämfört med mars 2024",
+        "unit": "mnkr",
+        "columns": [{"name": n, "label": n, "kind": "text"} for n in names],
+        "rows": [
+            row("a1", "Utfall", "9,0"),
+            row("a2", "Utfall", "5,0"),
+            row("a3", "Utfall", "1,0"),
+            row("b0", "Volymer", ""),  # found in one report only
+            row("b1", "Volymer", "12"),
+        ],
+    }
+    short = short_view(view, per_area=2)
+    assert [r["cells"][0] for r in short["rows"]] == ["a1", "a2", "b1"]
+    assert short["id"] == "forandring_sedan_forra_kort"
+    assert short["caption"].startswith("De största förändringarna per område; förändring")

@@ -218,6 +218,19 @@ def test_year_end_speaks_of_outcome_not_forecast(demo_reports):
         assert any(chapter in p.splitlines()[0] for p in pages if p.strip()), chapter
 
 
+def test_changes_since_the_previous_report_are_a_short_list(demo_reports):
+    report = demo_reports / "reports" / "2024-08"
+    pages = _pages(report / DOCUMENTS["2024-08"])
+    start = next(i for i, p in enumerate(pages) if p.lstrip().startswith("Förändring sedan"))
+    short = json.loads((report / "views" / "forandring_sedan_forra_kort.json").read_text("utf-8"))
+    full = json.loads((report / "views" / "forandring_sedan_forra.json").read_text("utf-8"))
+    assert 0 < len(short["rows"]) <= 2 * len({r["cells"][1] for r in full["rows"]})
+    assert len(short["rows"]) < len(full["rows"])
+    for row in short["rows"]:
+        assert row["cells"][0].split()[0] in pages[start]
+    assert "december 2023" in pages[start]
+
+
 def test_a_chapter_without_text_is_named_and_drafts_need_utkast_ja(demo_reports, tmp_path):
     params = _params(demo_reports, "2024-08")
     comments = tmp_path / "kommentarer.md"

@@ -32,6 +32,8 @@ from uppfoljning.present.formatting import (
 )
 
 CHANGES_TABLE = "forandring_sedan_forra"
+SHORT_VIEW = "forandring_sedan_forra_kort"  # the committee document's short list (a view only)
+PER_AREA_IN_DOCUMENT = 2
 COLUMNS = ("rad", "omrade", "enhet", "tidigare", "nu", "forandring", "forandring_procent")
 PER_AREA_SHOWN = 5  # rows per area on the start page; the table holds them all
 _PERIOD_DIR = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
@@ -263,11 +265,15 @@ def publish_changes(
     previous_tables = Path(out_dir) / previous / "tables" if previous else None
     frame = write_changes(Path(report) / "tables", previous_tables)
     view_file = Path(report) / "views" / f"{CHANGES_TABLE}.json"
+    short_file = view_file.with_name(f"{SHORT_VIEW}.json")
     view_file.unlink(missing_ok=True)
+    short_file.unlink(missing_ok=True)
     if frame is not None and previous is not None:
         shown = table_view(frame, period=period, previous=previous, money_unit=unit)
         view_file.parent.mkdir(parents=True, exist_ok=True)
         view_file.write_text(json.dumps(shown, ensure_ascii=False, indent=1), encoding="utf-8")
+        short = short_view(shown)
+        short_file.write_text(json.dumps(short, ensure_ascii=False, indent=1), encoding="utf-8")
     view = start_page_view(frame, period=period, previous=previous, money_unit=unit)
     return view, previous
 
@@ -315,6 +321,24 @@ def table_view(
         "columns": columns,
         "rows": rows,
     }
+
+
+def short_view(view: dict[str, Any], per_area: int = PER_AREA_IN_DOCUMENT) -> dict[str, Any]:
+    """The committee document's short list: the largest changes of each area (rows already
+    come largest first within their area), without the figures found in one report only."""
+    area = [c["name"] for c in view["columns"]].index("omrade")
+    change = [c["name"] for c in view["columns"]].index("forandring")
+    taken: dict[str, int] = {}
+    rows = []
+    for row in view["rows"]:
+        key = row["cells"][area]
+        if row["cells"][change] and taken.get(key, 0) < per_area:
+            taken[key] = taken.get(key, 0) + 1
+            rows.append(row)
+    caption = (
+        f"De största förändringarna per område; {view['caption'][0].lower()}{view['caption'][1:]}"
+    )
+    return {**view, "id": SHORT_VIEW, "caption": caption, "rows": rows}
 
 
 # --------------------------------------------------------------------------- start page
