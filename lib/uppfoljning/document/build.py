@@ -233,6 +233,12 @@ def assemble(
     appendix.blocks.append(Text(about(analysis_pages or [], demo)))
     chapters.append(appendix)
     if assembler.problems:
+        if any("finns inte i rapporten" in p for p in assembler.problems):
+            assembler.problems.append(
+                "dokumentet behöver tabellerna från periodens alla rapporter (nyckeln rapporter "
+                "i periodfilen); kör perioden utan --only första gången, eller ta bort kapitlen "
+                f"ur {params.document_file.name}"
+            )
         raise DocumentError(assembler.problems)
     return Document(
         title=params.title,
