@@ -10,7 +10,10 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 import re
+import shutil
+import subprocess
 from decimal import Decimal
 from pathlib import Path
 
@@ -260,3 +263,33 @@ def test_every_documented_table_has_a_swedish_title() -> None:
     assert table_title("fordjupning_egen_regi_konto", None) == (
         "Fördjupning per konto: rad egen regi"
     )
+
+
+@pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice is not installed")
+def test_libreoffice_in_swedish_shows_what_the_page_shows(report: Path, tmp_path: Path) -> None:
+    """LibreOffice Calc in sv-SE, saving cells as shown, prints every figure as the page does
+    (the number formats are locale-neutral in the file; en-US would show 1,880.9)."""
+    workbook = _workbook(report)
+    out = tmp_path / "visat"
+    # Filter options: `;`, `"`, UTF-8, from row 1, -, sv-SE, quoted text, detect numbers,
+    # save as shown, formulas no, no BOM, every sheet.
+    options = "59,34,76,1,,1053,false,true,true,false,false,-1"
+    env = {**os.environ, "HOME": str(tmp_path / "lo"), "LANG": "sv_SE.UTF-8"}
+    subprocess.run(
+        ["soffice", "--headless", "--convert-to", f"csv:Text - txt - csv (StarCalc):{options}"]
+        + ["--outdir", str(out), str(workbook)],
+        env=env,
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
+    for table_id in ("driftsammandrag_period", "tabell_tkr", "udda", "ar"):
+        view = json.loads((report / "views" / f"{table_id}.json").read_text("utf-8"))
+        shown = out / f"{workbook.stem}-{table_id}.csv"
+        with open(shown, encoding="utf-8", newline="") as fh:
+            rows = list(csv.reader(fh, delimiter=";"))
+        assert rows[0] == [c["label"] for c in view["columns"]]
+        for expected, row in zip(view["rows"], rows[2:], strict=False):
+            cells = [c.replace("\u202f", NBSP).replace(" ", NBSP) for c in row]
+            page = [c.replace(" ", NBSP) for c in expected["cells"]]
+            assert cells[1:] == page[1:], table_id

@@ -77,6 +77,7 @@ TABLE_TITLES = {
     "atgardsplan": "Åtgärdsplan per område",
     "atgardsplan_atgarder": "Åtgärdsplanens åtgärder",
     "ej_klassificerat": "Ej klassificerat per kod",
+    "forandring_sedan_forra": "Förändring sedan förra rapporten",
     "volymer": "Volymer",
     "personal": "Personal",
     "namndindikatorer": "Nämndindikatorer",
