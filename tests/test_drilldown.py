@@ -108,7 +108,9 @@ def test_explorer_follows_the_selection_and_exports(eko, tmp_path):
     assert (box.start.value, box.end.value, box.dims) == ("2024-01", "2024-08", ["konto"])
     table, image = box.table.value, bytes(box.image.value)
     assert "4611 Köp av HVB-vård" in table and image.startswith(b"\x89PNG")
+    assert box.largest.value == ""  # the lines come when the widgets are shown
     box.levels[0].value = "ansvar"
+    assert "Största enskilda rader (10 st)" in box.largest.value
     box.levels[1].value = "period"
     assert box.dims == ["ansvar", "period"]
     assert "Familjehemsenheten" in box.table.value and bytes(box.image.value) != image

@@ -355,44 +355,60 @@ class Explorer:
         )
         self.widget.add_class("uf-explorer")
         self.view: View | None = None
-        self.refresh()
+        self.refresh(lines=False)  # the lines come when the widgets are shown
 
     @property
     def dims(self) -> list[str]:
         """The chosen dimensions in level order, each once."""
         return list(dict.fromkeys(w.value for w in self.levels if w.value))
 
-    def refresh(self, *_: object) -> None:
-        """Recompute the view and redraw table, chart and lines (called on every change)."""
+    def refresh(self, *_: object, lines: bool = True) -> None:
+        """Recompute the view and redraw table and chart, then the largest lines (called on
+        every change). Each widget's new value reaches the browser as it is set, so table and
+        chart show before the lines' scan of the ledger has finished."""
         if self.start.value > self.end.value:
             self.message.value = "<b>Från-månaden ligger efter till-månaden.</b>"
             return
         self.message.value = ""
         self.export_path.value = ""
         row, start, end = self.row.value, self.start.value, self.end.value
-        key = (row, start, end, self.lines.value)
-        if key != self._lines_key:  # the lines do not depend on the dimensions
-            self._lines = drilldown.largest_lines(
-                self.eko, row, n=self.lines.value, start=start, end=end
-            )
-            self._lines_key = key
         parts = drilldown.breakdown(self.eko, row, by=self.dims, start=start, end=end)
-        self.view = View(row, self.labels[row], start, end, self.dims, parts, self._lines)
+        current = self._lines if self._lines_key == self._key() else self._lines.iloc[:0]
+        self.view = View(row, self.labels[row], start, end, self.dims, parts, current)
         self.table.value = parts_html(self.eko, self.view)
         self.image.value = chart_png(chart(self.eko, self.view))
+        if lines:
+            self.refresh_lines()
+
+    def _key(self) -> tuple:
+        return (self.row.value, self.start.value, self.end.value, self.lines.value)
+
+    def refresh_lines(self) -> None:
+        """The largest lines of the selection (they do not depend on the dimensions, so a
+        change of dimension reuses them)."""
+        if self.view is None or self.start.value > self.end.value:
+            return
+        if self._lines_key != self._key():
+            row, start, end, n = self._key()
+            self._lines = drilldown.largest_lines(self.eko, row, n=n, start=start, end=end)
+            self._lines_key = self._key()
+        self.view.lines = self._lines
         self.largest.value = lines_html(self.eko, self.view)
 
     def export(self) -> Path:
         """Write the current view to an xlsx file in `export_dir` and show its path."""
+        self.refresh_lines()
         assert self.view is not None
         path = export_xlsx(self.eko, self.view, self.export_dir / export_name(self.view))
         self.export_path.value = f"Sparad: <code>{escape_html(str(path))}</code>"
         return path
 
     def _ipython_display_(self) -> None:
+        """Show the widgets (table and chart are ready), then fetch the largest lines."""
         from IPython.display import display
 
         display(self.widget)
+        self.refresh_lines()
 
 
 def default_export_dir(eko: EconomyReport) -> Path:
