@@ -77,6 +77,8 @@ def test_run_all_cells_and_use_the_explorer(browser, lab):
         assert page.locator("[data-mime-type='application/vnd.jupyter.error']").count() == 0
         table = explorer.locator(".uf-explorer-table")
         assert "4611 Köp av HVB-vård" in table.inner_text()  # 569 per konto, preselected
+        lines = explorer.locator(".uf-explorer-lines")
+        lines.locator("table").wait_for(timeout=CHANGE_TIMEOUT_MS)  # shown after table, chart
 
         before = _state(explorer)
         _select(explorer, "Rad").select_option(label="559 - Vård vuxna med missbruksproblem")
@@ -93,9 +95,15 @@ def test_run_all_cells_and_use_the_explorer(browser, lab):
         _changed(page, before)
         assert "2024-06–2024-08" in table.locator("h4").inner_text()
 
-        before = _state(explorer)
+        before, old_lines = _state(explorer), lines.inner_html()
         _select(explorer, "Rad").select_option(label="569 - Barn och ungdomsvård")
         _changed(page, before)
+        page.wait_for_function(
+            "old => document.querySelector('.uf-explorer .uf-explorer-lines').innerHTML !== old",
+            arg=old_lines,
+            timeout=CHANGE_TIMEOUT_MS,
+        )
+        assert "Faktura HVB" in lines.inner_text()  # 569's largest lines, with their text
         target = os.environ.get(SCREENSHOT_ENV)
         if target:
             explorer.scroll_into_view_if_needed()
