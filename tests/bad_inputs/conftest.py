@@ -8,7 +8,6 @@ fails the test with its traceback) and compares processed/ and reports/ byte for
 from __future__ import annotations
 
 import hashlib
-import re
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,9 +16,8 @@ import pytest
 
 from uppfoljning.demo.suite import write_demo_suite
 from uppfoljning.run import cli
-from uppfoljning.run.preflight import comment_headings
 
-NOTEBOOKS = ("ekonomi", "volymer", "hvb_placeringar", "r9_jamforelser")
+from .files import economy_only
 
 ROOT = Path(__file__).resolve().parents[2]
 PERIOD = "2024-08"
@@ -93,19 +91,7 @@ def good_project(tmp_path_factory) -> Path:
     root = tmp_path_factory.mktemp("good_project")
     shutil.copytree(ROOT / "params", root / "params")
     shutil.copytree(ROOT / "notebooks", root / "notebooks")
-    # An economy-only report: without the committee document, whose chapters need all four
-    # notebooks, and so with only the comments the analysis pages show.
-    period_file = root / "params" / f"{PERIOD}.yaml"
-    lines = period_file.read_text(encoding="utf-8").splitlines()
-    kept = [line for line in lines if not line.startswith("dokument:")]
-    period_file.write_text("\n".join(kept) + "\n", encoding="utf-8")
-    comments = root / "params" / "kommentarer" / f"{PERIOD}.md"
-    shown = {h.lower() for h in comment_headings(ROOT / "notebooks", NOTEBOOKS)}
-    sections = re.split(r"(?m)^(?=## )", comments.read_text(encoding="utf-8"))
-    kept_sections = [
-        s for s in sections if not s.startswith("## ") or s[3:].splitlines()[0].lower() in shown
-    ]
-    comments.write_text("".join(kept_sections), encoding="utf-8")
+    economy_only(root / "params", PERIOD)
     write_demo_suite(root / "data" / "raw")
     mp = pytest.MonkeyPatch()
     try:

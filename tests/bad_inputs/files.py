@@ -6,6 +6,7 @@ ends; an edit keeps the file's encoding and line ends, so only the intended mist
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
@@ -83,3 +84,26 @@ def write_xlsx(path: Path, rows: list[list[object]]) -> None:
     for row in rows:
         workbook.active.append(row)
     workbook.save(path)
+
+
+def economy_only(params: Path, period: str) -> None:
+    """Make params/ fit an economy-only run: no committee document (its chapters need all four
+    notebooks), and so only the comments that the analysis pages show."""
+    from uppfoljning.run.preflight import comment_headings
+
+    period_file = params / f"{period}.yaml"
+    lines = period_file.read_text(encoding="utf-8").splitlines()
+    kept = [line for line in lines if not line.startswith("dokument:")]
+    period_file.write_text("\n".join(kept) + "\n", encoding="utf-8")
+    comments = params / "kommentarer" / f"{period}.md"
+    notebooks = Path(__file__).resolve().parents[2] / "notebooks"
+    shown = {
+        h.lower() for h in comment_headings(notebooks, [p.stem for p in notebooks.glob("*.ipynb")])
+    }
+    sections = re.split(r"(?m)^(?=## )", comments.read_text(encoding="utf-8"))
+    comments.write_text(
+        "".join(
+            s for s in sections if not s.startswith("## ") or s[3:].splitlines()[0].lower() in shown
+        ),
+        encoding="utf-8",
+    )

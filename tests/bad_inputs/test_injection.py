@@ -35,6 +35,8 @@ from uppfoljning.present.tables import styled
 from uppfoljning.present.workbook import write_workbook
 from uppfoljning.run.cli import main
 
+from .files import economy_only
+
 ROOT = Path(__file__).resolve().parents[2]
 PERIOD = "2024-08"
 SCRIPT = "<script>alert(1)</script>"
@@ -149,6 +151,7 @@ def spoiled_run(tmp_path_factory, demo_data) -> Path:
     tmp = tmp_path_factory.mktemp("injektion")
     shutil.copytree(demo_data / "raw", tmp / "data" / "raw")
     params = _params_copy(tmp)
+    economy_only(params, PERIOD)
     structure = params / "rapportstruktur_2024.yaml"
     _replace(
         structure, "rad: 100 - Nämnd och styrelseverksamhet", f'rad: "100 - Nämnd {RUN_LABEL}"'
