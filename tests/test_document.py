@@ -19,6 +19,7 @@ import pytest
 from uppfoljning.data.config import load_period_params
 from uppfoljning.document.build import Chapter, Document, Table, Text, assemble, missing_texts
 from uppfoljning.document.structure import load_document_structure, walk
+from uppfoljning.document.html import render_html
 from uppfoljning.document.typst import render_pdf
 from uppfoljning.present.safety import check_html
 
@@ -248,7 +249,7 @@ def test_a_chapter_without_text_is_named_and_drafts_need_utkast_ja(demo_reports,
 
 
 def test_text_from_data_cannot_act_as_typst(tmp_path):
-    hostile = '#set page(paper: "a5") ]} \\" $x$ <etikett> @ref = rubrik'
+    hostile = '#set page(paper: "a5") ]} \\" $x$ <etikett> @ref = <script>alert(1)</script>'
     doc = Document(
         title="T",
         municipality="K",
@@ -285,3 +286,6 @@ def test_text_from_data_cannot_act_as_typst(tmp_path):
         pdf.close()
     text = "\n".join(_pages(path))
     assert text.count("#set page") >= 4  # heading, contents, paragraph, caption, header, cell
+    page = render_html(doc)  # the web version: the same text shown as text, no live link
+    assert "<script>" not in page and "href=\"javascript" not in page
+    assert page.count("&lt;script&gt;alert(1)&lt;/script&gt;") >= 4
