@@ -241,14 +241,20 @@ def _check_within(
     warnings: list[str],
 ) -> None:
     """Identical lines in one file; a period made up of identical pairs is a double export."""
-    columns = [*keys, *HASHES]
-    groups = table.group_by(columns, use_threads=False).aggregate([("_rad", "count")])
-    if groups.num_rows == table.num_rows:
+    # Only lines whose first hash occurs twice can be doubles: found by sorting the hashes,
+    # cheap even for millions of lines; those few are then grouped on keys and both hashes.
+    first = np.sort(table.column(HASHES[0]).to_numpy())
+    shared = np.unique(first[1:][first[1:] == first[:-1]])
+    if not len(shared):
         return  # no line occurs twice: the common case, decided without listing lines
-    grouped = table.group_by(columns, use_threads=False).aggregate(
+    candidates = table.filter(pc.is_in(table.column(HASHES[0]), value_set=pa.array(shared)))
+    columns = [*keys, *HASHES]
+    grouped = candidates.group_by(columns, use_threads=False).aggregate(
         [("_rad", "list"), ("_rad", "count")]
     )
     doubled = grouped.filter(pc.greater(grouped.column("_rad_count"), 1))
+    if not doubled.num_rows:
+        return
     duplicate_lines = sorted(
         line for lines in doubled.column("_rad_list").to_pylist() for line in lines[1:]
     )

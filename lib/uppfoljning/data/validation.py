@@ -129,6 +129,7 @@ class FileValidator:
         self._first_comma: dict[str, tuple[int, str]] = {}
         self._dotted: dict[str, list[tuple[int, str]]] = {}
         self._masked: dict[str, MaskedIds] = {}
+        self._batch_dots: set[str] = set()
         self._letters: dict[str, str] = {}
         known = {c.name for c in schema.columns}
         self.missing = [c for c in schema.required if c not in columns]
@@ -177,8 +178,7 @@ class FileValidator:
             if column.kind == "amount":
                 values = stripped[column.name]
                 empty = pc.equal(values, "")
-                dots = pc.any(pc.match_substring(values, ".")).as_py()
-                values = _normalise_amounts(values, comma, dots)
+                values = _normalise_amounts(values, comma, column.name in self._batch_dots)
             elif (
                 column.kind in KIND_PATTERNS
                 and not pc.any(self._invalid(column.kind, original, pc.equal(original, ""))).as_py()
@@ -271,6 +271,7 @@ class FileValidator:
         dots read before the first comma was seen make the file be read again (`Restart`).
         """
         stripped = {}
+        self._batch_dots = set()  # amount columns with a dot in this batch
         undecided, dots = self._comma is None, False
         for column in self._amounts:
             values = raw.data[column]
@@ -286,6 +287,7 @@ class FileValidator:
             dotted = pc.match_substring(values, ".")
             if not pc.any(dotted).as_py():
                 continue
+            self._batch_dots.add(column)
             dots = True
             found = self._dotted.setdefault(column, [])
             if len(found) < MAX_ERRORS_PER_COLUMN:
