@@ -3,7 +3,8 @@
 Every case runs in a process of its own; its peak resident memory is read from `os.wait4`
 (the largest of the process and the processes it waited for: notebook workers and kernels).
 The figures to quote are the ratios: ingest against a bare pyarrow read of the same file in
-the same run, a re-run against the first run. Run with `make bench` (a few minutes).
+the same run, a re-run against the first run. `benchmarks/phases.py` splits each notebook's
+time into kernel start, imports, cells and export. Run with `make bench` (a few minutes).
 
     python benchmarks/bench.py [--lines 1000000 10000000] [--out benchmarks/results.json]
 """
@@ -134,6 +135,12 @@ def run(lines: list[int], out: Path) -> dict:
         comments.write_text("\n".join(text) + "\n", encoding="utf-8")
         results["rapport_kommentar"] = measure(cli("run", PERIOD), env=env, cwd=root)
         sizes = page_sizes(root / "reports" / PERIOD)
+        # -- where a notebook's time goes (kernel start, imports, cells, export)
+        phases = measure(
+            [sys.executable, str(ROOT / "benchmarks" / "phases.py"), str(root)], env=env, cwd=root
+        )
+        results["faser"] = {"seconds": phases["seconds"], "peak_mb": phases["peak_mb"]}
+        notebook_phases = json.loads(phases["last"])
         # -- ingest of generated ledgers against a bare pyarrow read of the same file
         for count in lines:
             label = _label(count)
@@ -175,6 +182,7 @@ def run(lines: list[int], out: Path) -> dict:
         "fall": {k: {m: round(v, 3) for m, v in d.items()} for k, d in results.items()},
         "kvoter": {k: round(v, 3) for k, v in ratios.items()},
         "sidor_byte": sizes,
+        "faser_s": notebook_phases,
     }
     out.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     _print(report)
@@ -219,6 +227,9 @@ def _print(report: dict) -> None:
     print()
     for name, value in report["kvoter"].items():
         print(f"{name:<36}{value:>8.2f}")
+    print()
+    for name, parts in report["faser_s"].items():
+        print(f"{name:<22}" + "  ".join(f"{p} {v:.1f}" for p, v in parts.items()))
     print()
     for name, size in report["sidor_byte"].items():
         print(f"{name:<36}{size / 1024:>8.0f} kB")
