@@ -254,6 +254,7 @@ def ingest(
             _remove_if_empty(processed_dir)
         raise IngestError(problems)
 
+    processed_dir.mkdir(parents=True, exist_ok=True)
     key.save()
     result.staged = temps
     if any(d.get("kept") for d in result.datasets.values()) and state.get("demo"):
