@@ -129,6 +129,8 @@ def test_contents_lists_every_chapter_at_the_page_where_it_starts(document):
             listed[match.group(1).rstrip(" .")] = int(match.group(2))
     chapters = [p for p in parts if p.level == 1]
     for part in chapters:
+        if part.optional and part.title not in listed:
+            continue  # nothing to show this period (no previous report to compare with)
         assert part.title in listed, (part.title, sorted(listed))
         page = pages[listed[part.title] - 1]
         # A chapter starts on a new page, with its heading as the page's first line.
@@ -209,14 +211,15 @@ def test_year_end_speaks_of_outcome_not_forecast(demo_reports):
     economy = "\n".join(p for p in pages if "Driftsammandrag" in p or "Översikt" in p)
     assert "Utfall 2023" in economy
     assert "Prognos helår" not in economy
-    for chapter in (
+    lines = {line.strip() for page in pages for line in page.splitlines()}
+    for heading in (
         "Volymer",
         "Personal",
         "Nämndindikatorer",
         "Prognossäkerhet",
-        "HVB-placeringar",
+        "Budget och plan",
     ):
-        assert any(chapter in p.splitlines()[0] for p in pages if p.strip()), chapter
+        assert heading in lines, heading
 
 
 def test_changes_since_the_previous_report_are_a_short_list(demo_reports):
@@ -287,5 +290,5 @@ def test_text_from_data_cannot_act_as_typst(tmp_path):
     text = "\n".join(_pages(path))
     assert text.count("#set page") >= 4  # heading, contents, paragraph, caption, header, cell
     page = render_html(doc)  # the web version: the same text shown as text, no live link
-    assert "<script>" not in page and "href=\"javascript" not in page
+    assert "<script>" not in page and 'href="javascript' not in page
     assert page.count("&lt;script&gt;alert(1)&lt;/script&gt;") >= 4
