@@ -124,3 +124,34 @@ def test_big_ledger_is_in_the_export_format_and_ingests(tmp_path):
     assert set(pd.Series(table.column("period").to_pylist()).unique()) <= {
         f"2024-{m:02d}" for m in range(1, 9)
     }
+
+
+@pytest.mark.parametrize(
+    "cell",
+    [
+        " \t5 ",
+        "5\t 6",
+        "\u00a012\u00a0345,5\u00a0",
+        "\u20031 000\u2003",
+        "\u2212 12",
+        "1\x1c2",
+        "\u30007\u3000",
+        "\u180e8",
+        "1'234.5",
+        " ",
+        "",
+    ],
+)
+def test_amount_separators_are_removed_as_by_trim_then_replace(cell):
+    """The fast path (bytes looked at once, trim only when other white space occurs) gives what
+    trimming first and removing every separator gives."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    from uppfoljning.data.validation import _strip_amounts
+
+    expected = pc.utf8_trim_whitespace(pa.array([cell]))
+    for separator in (" ", "\u00a0", "\u202f", "'"):
+        expected = pc.replace_substring(expected, separator, "")
+    expected = pc.replace_substring(expected, "\u2212", "-")
+    assert _strip_amounts(pa.array([cell]))[0].to_pylist() == expected.to_pylist()

@@ -35,6 +35,9 @@ PLACEMENT_FLAGS = frozenset({"", "ja", "j", "nej", "n", "1", "0", "x", "sant", "
 _DOT_THOUSANDS = r"^-?\d{1,3}(\.\d{3})+(,\d*)?$"
 _AMOUNT_SPACES = (" ", "\u00a0", "\u202f", "'")
 TYPES = {"amount": pa.float64(), "year": pa.int32()}
+# Leading bytes of every Unicode white space but the separators removed from amounts.
+_OTHER_SPACE_BYTES = (b"\t", b"\n", b"\x0b", b"\x0c", b"\r", b"\x1c", b"\x1d", b"\x1e", b"\x1f")
+_OTHER_SPACE_BYTES += (b"\xc2\x85", b"\xe1\x9a", b"\xe2\x80", b"\xe2\x81", b"\xe3\x80")
 
 
 def typed_schema(schema: Schema) -> pa.Schema:
@@ -56,25 +59,38 @@ class Restart(Exception):
         self.path, self.whole, self.comma = path, whole, comma
 
 
-def _replace_if_present(arr: pa.Array, old: str, new: str) -> pa.Array:
-    return (
-        pc.replace_substring(arr, old, new) if pc.any(pc.match_substring(arr, old)).as_py() else arr
-    )
+def _value_bytes(arr: pa.Array) -> bytes:
+    """All of a string array's characters as one bytes object: `in` on it tells in a
+    millisecond whether any value holds a character, where a kernel looks at every value."""
+    if len(arr) == 0 or arr.buffers()[2] is None:
+        return b""
+    offsets = np.frombuffer(arr.buffers()[1], np.int32, len(arr) + 1, arr.offset * 4)
+    return memoryview(arr.buffers()[2])[offsets[0] : offsets[-1]].tobytes()
 
 
-def _strip_amounts(arr: pa.Array) -> pa.Array:
-    """`"1 234,50"`, `"1\u00a0234,50"`, `"−12"` → `"1234,50"`, `"-12"` (separators kept)."""
-    arr = pc.utf8_trim_whitespace(arr)
+def _replace_if_present(arr: pa.Array, old: str, new: str, present: bytes) -> pa.Array:
+    """`old` replaced by `new`, skipped when `present` (the values' bytes) lacks `old`."""
+    return pc.replace_substring(arr, old, new) if old.encode() in present else arr
+
+
+def _strip_amounts(arr: pa.Array) -> tuple[pa.Array, bytes]:
+    """`"1 234,50"`, `"1\u00a0234,50"`, `"−12"` → `"1234,50"`, `"-12"` (separators kept), and
+    the bytes of the values as they were (what they can hold)."""
+    present = _value_bytes(arr)
     for space in _AMOUNT_SPACES:
-        arr = _replace_if_present(arr, space, "")
-    return _replace_if_present(arr, "\u2212", "-")
+        arr = _replace_if_present(arr, space, "", present)
+    # The separators are gone wherever they were; other white space is trimmed off the ends
+    # (the same as trimming first), and only looked for when its bytes occur at all.
+    if any(marker in present for marker in _OTHER_SPACE_BYTES):
+        arr = pc.utf8_trim_whitespace(arr)
+    return _replace_if_present(arr, "\u2212", "-", present), present
 
 
-def _normalise_amounts(arr: pa.Array, decimal_comma: bool, dots: bool) -> pa.Array:
+def _normalise_amounts(arr: pa.Array, decimal_comma: bool, dots: bool, present: bytes) -> pa.Array:
     """Stripped amounts → `"1234.50"`: with a decimal comma dots (thousands) are dropped."""
     if decimal_comma and dots:
         arr = pc.replace_substring(arr, ".", "")
-    return _replace_if_present(arr, ",", ".")
+    return _replace_if_present(arr, ",", ".", present)
 
 
 @dataclass
@@ -130,6 +146,7 @@ class FileValidator:
         self._dotted: dict[str, list[tuple[int, str]]] = {}
         self._masked: dict[str, MaskedIds] = {}
         self._batch_dots: set[str] = set()
+        self._present: dict[str, bytes] = {}  # each amount column's bytes in this batch
         self._letters: dict[str, str] = {}
         known = {c.name for c in schema.columns}
         self.missing = [c for c in schema.required if c not in columns]
@@ -178,7 +195,9 @@ class FileValidator:
             if column.kind == "amount":
                 values = stripped[column.name]
                 empty = pc.equal(values, "")
-                values = _normalise_amounts(values, comma, column.name in self._batch_dots)
+                values = _normalise_amounts(
+                    values, comma, column.name in self._batch_dots, self._present[column.name]
+                )
             elif (
                 column.kind in KIND_PATTERNS
                 and not pc.any(self._invalid(column.kind, original, pc.equal(original, ""))).as_py()
@@ -277,13 +296,16 @@ class FileValidator:
             values = raw.data[column]
             if isinstance(values, pa.ChunkedArray):
                 values = values.combine_chunks()
-            stripped[column] = values = _strip_amounts(values)
+            values, present = _strip_amounts(values)
+            stripped[column], self._present[column] = values, present
             if self.spreadsheet:
                 continue
-            if column not in self._first_comma:
+            if column not in self._first_comma and b"," in present:
                 at = pc.index(pc.match_substring(values, ","), True).as_py()
                 if at >= 0:
                     self._first_comma[column] = (raw.line(at), raw.data[column][at].as_py())
+            if b"." not in present:
+                continue
             dotted = pc.match_substring(values, ".")
             if not pc.any(dotted).as_py():
                 continue
