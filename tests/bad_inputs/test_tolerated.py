@@ -139,6 +139,6 @@ def test_control_characters_and_carriage_returns_in_texts_survive_export(tmp_pat
     assert [r[0] for r in rows[1:]] == ["Konsult\narvode", "Hyra\x01lokal"]  # one row each
     target = tmp_path / "tabeller.xlsx"
     write_workbook({"texter": path}, target)
-    with zipfile.ZipFile(target) as book:
-        sheet = book.read("xl/worksheets/sheet1.xml").decode()
+    with zipfile.ZipFile(target) as book:  # sheet1 is the contents, sheet2 the table
+        sheet = book.read("xl/worksheets/sheet2.xml").decode()
     assert "Hyra\ufffdlokal" in sheet and "<f>" not in sheet
