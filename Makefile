@@ -1,12 +1,13 @@
 # Two commands on a fresh machine with Python >= 3.11:
 #   make report   set up, generate demo data if data/raw/ is empty, build the demo's reports:
-#                 reports/2023-12/ (verksamhetsberättelse) and reports/2024-08/ (delårsrapport),
-#                 each with the committee's PDF and rapport.html; PERIOD=ÅÅÅÅ-MM builds one
+#                 reports/2023-12/ (verksamhetsberättelse), 2024-03/ and 2024-08/ (delårsrapporter;
+#                 August compares itself with March), the year end and August each with the
+#                 committee's PDF and rapport.html; PERIOD=ÅÅÅÅ-MM builds one
 #   make test     set up and run the tests
 PYTHON ?= python3
 VENV   ?= .venv
 PERIOD  ?=
-PERIODS  = $(if $(PERIOD),$(PERIOD),2023-12 2024-08)
+PERIODS  = $(if $(PERIOD),$(PERIOD),2023-12 2024-03 2024-08)
 BIN     = $(VENV)/bin
 STAMP   = $(VENV)/.installed
 # JupyterLab refuses to run as root unless told; containers and CI machines often are root.

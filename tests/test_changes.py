@@ -249,5 +249,6 @@ def test_the_documents_short_list_takes_the_largest_changes_of_each_area():
     }
     short = short_view(view, per_area=2)
     assert [r["cells"][0] for r in short["rows"]] == ["a1", "a2", "b1"]
+    assert [r["cells"][0] for r in short_view(view, leave_out=("Utfall",))["rows"]] == ["b1"]
     assert short["id"] == "forandring_sedan_forra_kort"
     assert short["caption"].startswith("De största förändringarna per område; förändring")

@@ -233,6 +233,8 @@ def test_changes_since_the_previous_report_are_a_short_list(demo_reports):
     for row in short["rows"]:
         assert row["cells"][0].split()[0] in pages[start]
     assert "december 2023" in pages[start]
+    # Against December, year-to-date outcome and volumes would only show the calendar.
+    assert {r["cells"][1] for r in short["rows"]}.isdisjoint({"Utfall", "Volymer"})
 
 
 def test_a_chapter_without_text_is_named_and_drafts_need_utkast_ja(demo_reports, tmp_path):

@@ -34,6 +34,9 @@ from uppfoljning.present.formatting import (
 CHANGES_TABLE = "forandring_sedan_forra"
 SHORT_VIEW = "forandring_sedan_forra_kort"  # the committee document's short list (a view only)
 PER_AREA_IN_DOCUMENT = 2
+# Year-to-date figures: against a report of another month they grow (or start over at the new
+# year) by the calendar alone, so the committee's short list leaves them out then.
+YEAR_TO_DATE_AREAS = ("Utfall", "Volymer")
 COLUMNS = ("rad", "omrade", "enhet", "tidigare", "nu", "forandring", "forandring_procent")
 PER_AREA_SHOWN = 5  # rows per area on the start page; the table holds them all
 _PERIOD_DIR = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
@@ -272,7 +275,8 @@ def publish_changes(
         shown = table_view(frame, period=period, previous=previous, money_unit=unit)
         view_file.parent.mkdir(parents=True, exist_ok=True)
         view_file.write_text(json.dumps(shown, ensure_ascii=False, indent=1), encoding="utf-8")
-        short = short_view(shown)
+        same_month = previous[-2:] == period[-2:]
+        short = short_view(shown, leave_out=() if same_month else YEAR_TO_DATE_AREAS)
         short_file.write_text(json.dumps(short, ensure_ascii=False, indent=1), encoding="utf-8")
     view = start_page_view(frame, period=period, previous=previous, money_unit=unit)
     return view, previous
@@ -323,16 +327,22 @@ def table_view(
     }
 
 
-def short_view(view: dict[str, Any], per_area: int = PER_AREA_IN_DOCUMENT) -> dict[str, Any]:
+def short_view(
+    view: dict[str, Any],
+    per_area: int = PER_AREA_IN_DOCUMENT,
+    *,
+    leave_out: tuple[str, ...] = (),
+) -> dict[str, Any]:
     """The committee document's short list: the largest changes of each area (rows already
-    come largest first within their area), without the figures found in one report only."""
+    come largest first within their area), without the figures found in one report only and
+    without the areas in ``leave_out``."""
     area = [c["name"] for c in view["columns"]].index("omrade")
     change = [c["name"] for c in view["columns"]].index("forandring")
     taken: dict[str, int] = {}
     rows = []
     for row in view["rows"]:
         key = row["cells"][area]
-        if row["cells"][change] and taken.get(key, 0) < per_area:
+        if row["cells"][change] and key not in leave_out and taken.get(key, 0) < per_area:
             taken[key] = taken.get(key, 0) + 1
             rows.append(row)
     caption = (
