@@ -10,6 +10,7 @@ together; nothing runs and nothing is published while any remain.
 
 from __future__ import annotations
 
+import contextlib
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -118,14 +119,9 @@ def _params_checks(params: PeriodParams) -> list[tuple[str, Callable[[], object]
             ("jamforelsegrupper", lambda: catalogue.load_config(params_dir / catalogue.CONFIG_FILE))
         )
     if params.document_file:
-        from uppfoljning.document import missing_texts
+        from uppfoljning.document.structure import load_document_structure
 
-        def document() -> None:
-            problems = missing_texts(params)
-            if problems:
-                raise ValueError("; ".join(problems))
-
-        checks.append(("dokument", document))
+        checks.append(("dokument", lambda: load_document_structure(params.document_file)))
     return checks
 
 
@@ -151,6 +147,7 @@ def check_period(
     notebooks = list(notebooks or params.notebooks)
     result = Preflight(params.period)
     _check_comment_headings(params, notebooks_dir, result)
+    _check_document_texts(params, result)
     for name, load in _params_checks(params):
         try:
             load()
@@ -198,6 +195,17 @@ def comment_headings(notebooks_dir: Path, notebooks: Sequence[str]) -> list[str]
             for heading in _COMMENT_CALL.findall(text):
                 found.setdefault(heading.lower(), heading)
     return sorted(found.values())
+
+
+def _check_document_texts(params: PeriodParams, result: Preflight) -> None:
+    """A chapter whose text is not written stops the run before any notebook (one line each)."""
+    if params.document_file is None:
+        return
+    from uppfoljning.document import missing_texts
+
+    # The document structure's own problems come from the params checks.
+    with contextlib.suppress(ParamsError):
+        result.errors.extend(f"dokument: {p}" for p in missing_texts(params))
 
 
 def _check_comment_headings(
