@@ -205,7 +205,9 @@ class _Assembler:
 
 def about(analysis_pages: list[str], demo: bool) -> str:
     """The appendix "Om rapporten": where the figures come from and where the working paper is."""
-    pages = ", ".join(analysis_pages) if analysis_pages else "analyssidorna"
+    # Page titles are "Volymer – Delårsrapport augusti 2024": the document has the period already.
+    names = [page.split(" – ")[0] for page in analysis_pages]
+    pages = ", ".join(names) if names else "analyssidorna"
     text = (
         "Alla belopp, nyckeltal, tabeller och diagram i dokumentet är framräknade ur periodens "
         "data (huvudbok, budget, prognoser, investeringar, volymer, personal, indikatorer, "
