@@ -77,27 +77,14 @@ class ReportContext:
     ) -> Styler:
         """Export `tables/<table_id>.csv` (when running for a report) and return the display."""
         _check_id(table_id)
+        # The page, the document and the workbook show the table the same way.
+        display = {"headers": headers, "unit": unit, "formats": formats, "caption": caption}
         if self.output_dir is not None:
             write_csv(frame, self.output_dir / "tables" / f"{table_id}.csv")
-            view = table_view(
-                frame,
-                table_id=table_id,
-                headers=headers,
-                unit=unit,
-                formats=formats,
-                caption=caption,
-            )
+            view = table_view(frame, table_id=table_id, **display)
             _write_json(self.output_dir / "views" / f"{table_id}.json", view)
         self.published.append(table_id)
-        return styled(
-            frame,
-            table_id=table_id,
-            headers=headers,
-            unit=unit,
-            formats=formats,
-            caption=caption,
-            deviation_columns=deviation_columns,
-        )
+        return styled(frame, table_id=table_id, deviation_columns=deviation_columns, **display)
 
     def headline(self, key: str, label: str, text: str, *, section: str, order: int = 0) -> None:
         """A headline figure for index.html (text already formatted in Swedish)."""
