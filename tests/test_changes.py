@@ -244,6 +244,7 @@ def test_the_documents_short_list_takes_the_largest_changes_of_each_area():
             row("a2", "Utfall", "5,0"),
             row("a3", "Utfall", "1,0"),
             row("b0", "Volymer", ""),  # found in one report only
+            row("b00", "Volymer", "0,0"),  # did not move
             row("b1", "Volymer", "12"),
         ],
     }

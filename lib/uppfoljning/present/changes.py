@@ -37,6 +37,7 @@ PER_AREA_IN_DOCUMENT = 2
 # Year-to-date figures: against a report of another month they grow (or start over at the new
 # year) by the calendar alone, so the committee's short list leaves them out then.
 YEAR_TO_DATE_AREAS = ("Utfall", "Volymer")
+_ZERO = re.compile(r"[-+−]?0(,0+)?")  # a change that shows as zero is no change to list
 COLUMNS = ("rad", "omrade", "enhet", "tidigare", "nu", "forandring", "forandring_procent")
 PER_AREA_SHOWN = 5  # rows per area on the start page; the table holds them all
 _PERIOD_DIR = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
@@ -334,15 +335,16 @@ def short_view(
     leave_out: tuple[str, ...] = (),
 ) -> dict[str, Any]:
     """The committee document's short list: the largest changes of each area (rows already
-    come largest first within their area), without the figures found in one report only and
-    without the areas in ``leave_out``."""
+    come largest first within their area), without figures found in one report only or that
+    did not move, and without the areas in ``leave_out``."""
     area = [c["name"] for c in view["columns"]].index("omrade")
     change = [c["name"] for c in view["columns"]].index("forandring")
     taken: dict[str, int] = {}
     rows = []
     for row in view["rows"]:
         key = row["cells"][area]
-        if row["cells"][change] and key not in leave_out and taken.get(key, 0) < per_area:
+        moved = row["cells"][change] and not _ZERO.fullmatch(row["cells"][change])
+        if moved and key not in leave_out and taken.get(key, 0) < per_area:
             taken[key] = taken.get(key, 0) + 1
             rows.append(row)
     caption = (
