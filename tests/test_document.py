@@ -294,3 +294,16 @@ def test_text_from_data_cannot_act_as_typst(tmp_path):
     page = render_html(doc)  # the web version: the same text shown as text, no live link
     assert "<script>" not in page and 'href="javascript' not in page
     assert page.count("&lt;script&gt;alert(1)&lt;/script&gt;") >= 4
+
+
+def test_a_kept_reports_document_goes_when_the_period_no_longer_names_one(tmp_path):
+    from uppfoljning.run.runner import _write_document
+
+    staging = tmp_path / "staging"
+    staging.mkdir()
+    for name in ("Delårsrapport_augusti_2024.pdf", "rapport.html", "ekonomi.html"):
+        (staging / name).write_text("förra körningen", encoding="utf-8")
+    params_file = tmp_path / "2024-08.yaml"
+    params_file.write_text("period: 2024-08\n", encoding="utf-8")
+    assert _write_document(staging, params_file, {}, {}, []) == []
+    assert sorted(p.name for p in staging.iterdir()) == ["ekonomi.html"]

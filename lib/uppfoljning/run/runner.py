@@ -332,6 +332,9 @@ def _write_document(
     order: list[str],
 ) -> list[str]:
     """The committee document (PDF and rapport.html) when the period file names one."""
+    # Derived like the workbook: a kept report's document never outlives its parameters.
+    for old in [staging / "rapport.html", *staging.glob("*.pdf")]:
+        rmtree(old)
     raw = read_yaml(params_file)
     if not isinstance(raw, dict) or not raw.get("dokument"):
         return []  # the runner also runs other notebooks with their own parameter files
