@@ -127,11 +127,12 @@ class ReportContext:
         return parse_comments(self.params.comments_file.read_text(encoding="utf-8"))
 
     def comment(self, heading: str) -> Markdown:
-        """The controllers' comment under `heading`, or a note that there is none."""
-        text = self.comments.get(heading.strip().lower())
-        if not text:
-            return Markdown(f"*Ingen kommentar under rubriken ”{heading}” för perioden.*")
-        return Markdown(text)
+        """The controllers' comment under `heading`, or a note that there is none.
+
+        The output is marked with its heading, so a re-run after a comment change can put the
+        new text into the page without computing the notebook again (`rerender_comments`).
+        """
+        return Markdown(comment_text(self.comments, heading), metadata={COMMENT_KEY: heading})
 
 
 def _check_id(name: str) -> None:
@@ -142,6 +143,39 @@ def _check_id(name: str) -> None:
 def _write_json(target: Path, payload: dict) -> None:
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text(json.dumps(payload, ensure_ascii=False, indent=1), encoding="utf-8")
+
+
+COMMENT_KEY = "uppfoljning_kommentar"  # output metadata: the comment heading it shows
+
+
+def comment_text(comments: dict[str, str], heading: str) -> str:
+    """What a page shows under `heading`: the comment, or a note that there is none."""
+    text = comments.get(heading.strip().lower())
+    return text or f"*Ingen kommentar under rubriken ”{heading}” för perioden.*"
+
+
+def rerender_comments(executed: Path, comments_file: Path | None) -> int:
+    """Put the comments file's current text into an executed notebook's comment outputs.
+
+    Returns the number of outputs rewritten. Only outputs made by `ReportContext.comment`
+    carry the mark; everything the notebook computed stays as it was.
+    """
+    import nbformat
+
+    comments = {}
+    if comments_file is not None and comments_file.is_file():
+        comments = parse_comments(comments_file.read_text(encoding="utf-8"))
+    nb = nbformat.read(executed, as_version=4)
+    count = 0
+    for cell in nb.cells:
+        for output in cell.get("outputs", []):
+            heading = output.get("metadata", {}).get("text/markdown", {}).get(COMMENT_KEY)
+            if isinstance(heading, str):
+                output["data"]["text/markdown"] = Markdown(comment_text(comments, heading)).data
+                count += 1
+    if count:
+        nbformat.write(nb, executed)
+    return count
 
 
 def show(items: list) -> None:

@@ -132,12 +132,24 @@ def cmd_run(args: argparse.Namespace) -> int:
         result.discard()
         raise PreflightError(check)
     result.commit()
-    prints = fingerprints(params, notebooks, source, processed)
     # The start page compares with the previous report: when that changed, rebuild this one.
     basis = comparison_digest(out, args.period, params.previous_forecast)
-    prints = {n: hashlib.sha256(f"{p}{basis}".encode()).hexdigest() for n, p in prints.items()}
-    rerun, reused = _changed_notebooks(out / args.period, notebooks, prints, args)
-    if not rerun:
+    prints, computations = (
+        {
+            n: hashlib.sha256(f"{p}{basis}".encode()).hexdigest()
+            for n, p in fingerprints(params, notebooks, source, processed, comments=c).items()
+        }
+        for c in (True, False)
+    )
+    rerun, reused, rerender = _changed_notebooks(
+        out / args.period, notebooks, prints, computations, args
+    )
+    if rerender:
+        print(
+            f"Bara kommentarerna har ändrats, sidorna skrivs om utan ny beräkning: "
+            f"{', '.join(rerender)}"
+        )
+    if not rerun and not rerender:
         print(
             f"\nInget har ändrats sedan förra körningen ({', '.join(reused)} oförändrade); "
             f"rapporten {out / args.period} gäller. Kör med --force för att bygga om den."
@@ -156,6 +168,7 @@ def cmd_run(args: argparse.Namespace) -> int:
             summary = run_report(
                 args.period,
                 notebooks=rerun,
+                rerender=rerender,
                 notebooks_dir=source,
                 params_file=params_file,
                 data_dir=processed,
@@ -164,8 +177,9 @@ def cmd_run(args: argparse.Namespace) -> int:
                 jobs=args.jobs,
                 progress=progress,
                 # --only refreshes some notebooks and keeps the rest; so do unchanged notebooks
-                keep_others=bool(args.only or reused),
+                keep_others=bool(args.only or reused or rerender),
                 fingerprints=prints,
+                computations=computations,
             )
     except NotebookFailed as exc:
         if exc.previous_report is not None:
@@ -190,29 +204,39 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def _changed_notebooks(
-    report: Path, notebooks: list[str], prints: dict[str, str], args: argparse.Namespace
-) -> tuple[list[str], list[str]]:
-    """(notebooks to run, notebooks whose page the previous report already has unchanged).
+    report: Path,
+    notebooks: list[str],
+    prints: dict[str, str],
+    computations: dict[str, str],
+    args: argparse.Namespace,
+) -> tuple[list[str], list[str], list[str]]:
+    """(notebooks to run, notebooks reused unchanged, notebooks whose comments alone changed).
 
     A notebook is reused only when the published report holds exactly the period's notebooks
-    and its manifest records the same fingerprint for it; `--force` and `--only` run what they
-    name.
+    and its manifest records the same fingerprint for it; when only its computation's
+    fingerprint matches, its page is rewritten with the new comments. `--force` and `--only`
+    run what they name.
     """
     if args.force or args.only:
-        return notebooks, []
+        return notebooks, [], []
     try:
         manifest = json.loads((report / "manifest.json").read_text(encoding="utf-8"))
         entries = {e["name"]: e for e in manifest["notebooks"]}
     except (OSError, ValueError, KeyError, TypeError):
-        return notebooks, []
+        return notebooks, [], []
     if set(entries) != set(notebooks):
-        return notebooks, []
-    reused = [
+        return notebooks, [], []
+    present = [n for n in notebooks if (report / f"{n}.html").is_file()]
+    reused = [n for n in present if entries[n].get("fingerprint") == prints[n]]
+    rerender = [
         n
-        for n in notebooks
-        if entries[n].get("fingerprint") == prints[n] and (report / f"{n}.html").is_file()
+        for n in present
+        if n not in reused
+        and entries[n].get("berakning") == computations[n]
+        and (report / "executed" / f"{n}.ipynb").is_file()
     ]
-    return [n for n in notebooks if n not in reused], reused
+    rerun = [n for n in notebooks if n not in reused and n not in rerender]
+    return rerun, reused, rerender
 
 
 def cmd_init(args: argparse.Namespace) -> int:

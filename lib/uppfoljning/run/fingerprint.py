@@ -45,17 +45,26 @@ def shows_comments(notebook: Path) -> bool:
 
 
 def fingerprints(
-    params: PeriodParams, notebooks: Sequence[str], notebooks_dir: Path, data_dir: Path
+    params: PeriodParams,
+    notebooks: Sequence[str],
+    notebooks_dir: Path,
+    data_dir: Path,
+    *,
+    comments: bool = True,
 ) -> dict[str, str]:
-    """{notebook: sha256 hex} of everything its page is computed from."""
+    """{notebook: sha256 hex} of everything its page is computed from.
+
+    With ``comments=False``, of what its computation reads: a notebook whose only change is
+    the comments file then keeps its computation, and only its comment outputs are redone.
+    """
     params_dir = params.path.parent
     common = hashlib.sha256(sys.version.encode("utf-8"))
     _digest_files(common, PACKAGE, _library_files())
-    comments = params_dir / "kommentarer"
+    comments_dir = params_dir / "kommentarer"
     _digest_files(
         common,
         params_dir,
-        [p for p in params_dir.rglob("*") if comments not in p.parents],
+        [p for p in params_dir.rglob("*") if comments_dir not in p.parents],
     )
     _digest_files(common, params.path.parent, [params.path])
     _digest_files(common, data_dir, Path(data_dir).glob("*.parquet"))
@@ -66,7 +75,7 @@ def fingerprints(
         digest = common.copy()
         notebook = Path(notebooks_dir) / f"{name}.ipynb"
         _digest_files(digest, Path(notebooks_dir), [notebook])
-        if params.comments_file is not None and shows_comments(notebook):
+        if comments and params.comments_file is not None and shows_comments(notebook):
             _digest_files(digest, params_dir, [params.comments_file])
         out[name] = digest.hexdigest()
     return out

@@ -85,7 +85,8 @@ from uppfoljning.data.config import load_period_params, read_yaml
 from uppfoljning.document import DocumentError, build_document
 from uppfoljning.present import formatting
 from uppfoljning.present.changes import publish_changes
-from uppfoljning.present.html import write_index
+from uppfoljning.present.html import export_html, write_index
+from uppfoljning.present.report import rerender_comments
 from uppfoljning.present.workbook import EXCEL_DIR, write_excel_copies, write_workbook
 from uppfoljning.run.errors import (
     NotebookFailed,
@@ -324,6 +325,27 @@ def _swap_in(staging: Path, final: Path) -> None:
 # --------------------------------------------------------------------------- API
 
 
+def _rerender_comments(
+    staging: Path,
+    names: Sequence[str],
+    params_file: Path,
+    notebooks_dir: Path,
+    title: str,
+    progress: Callable[[str], None],
+) -> None:
+    """Kept notebooks whose comments changed: new comment outputs, the page exported again."""
+    if not names:
+        return
+    comments_file = load_period_params(params_file).comments_file
+    for name in names:
+        executed = staging / "executed" / f"{name}.ipynb"
+        rerender_comments(executed, comments_file)
+        export_html(
+            executed, staging / f"{name}.html", report_title=title, source_dir=notebooks_dir
+        )
+        progress(f"skrev om {name} med de nya kommentarerna")
+
+
 def _write_document(
     staging: Path,
     params_file: Path,
@@ -365,11 +387,16 @@ def run_report(
     progress: Callable[[str], None] = print,
     keep_others: bool = False,
     fingerprints: Mapping[str, str] | None = None,
+    computations: Mapping[str, str] | None = None,
+    rerender: Sequence[str] = (),
 ) -> RunSummary:
     """Execute ``notebooks`` for ``period`` and publish them as ``out_dir/period``.
 
     ``fingerprints`` (notebook → hash of its inputs, see run.fingerprint) are recorded in the
-    manifest, so the next run can tell which notebooks are unchanged.
+    manifest, so the next run can tell which notebooks are unchanged; ``computations`` (the
+    same without the comments file) tell whether only the comments changed. ``rerender`` are
+    notebooks of the previous report whose computation is unchanged: their executed notebooks
+    get the current comments and their pages are exported again, without executing them.
 
     With ``keep_others`` the other notebooks of the previous report of the period (if any) are
     kept, see the module docstring; otherwise the report holds exactly ``notebooks``.
@@ -382,9 +409,13 @@ def run_report(
     """
     _check_period(period)
     fingerprints = dict(fingerprints or {})
+    computations = dict(computations or {})
     names = list(notebooks)
-    if not names:
+    rerender = [n for n in rerender if n not in names]
+    if not names and not rerender:
         raise ValueError("Inga notebooks att köra.")
+    if rerender and not keep_others:
+        raise ValueError("rerender bygger på den tidigare rapporten: ange keep_others.")
     if len(set(names)) != len(names):
         raise ValueError(f"Samma notebook anges flera gånger: {names}")
     for name in names:
@@ -419,10 +450,10 @@ def run_report(
     clash = sorted(reserved & set(manifest_extra))
     if clash:
         raise ValueError(f"manifest_extra använder nycklar som runnern själv skriver: {clash}")
-    workers = jobs if jobs is not None else min(len(names), os.cpu_count() or 1)
+    workers = jobs if jobs is not None else min(max(len(names), 1), os.cpu_count() or 1)
     if workers < 1:
         raise ValueError(f"jobs måste vara minst 1, inte {workers}.")
-    workers = min(workers, len(names))
+    workers = min(workers, max(len(names), 1))
     kernel = kernel_name or _default_kernel()
     params_file = Path(params_file).resolve()
     data_dir = Path(data_dir).resolve()
@@ -449,7 +480,7 @@ def run_report(
             order = [e["name"] for e in previous]
             order += [n for n in names if n not in order]
             kept = {e["name"]: e for e in previous if e["name"] not in names}
-            for sub in ("executed", *OUTPUT_KINDS, "logg"):
+            for sub in ("executed", *OUTPUT_KINDS, "logg", "utdata"):
                 (staging / sub).mkdir(parents=True, exist_ok=True)
             job_list = []
             for name in names:
@@ -476,7 +507,8 @@ def run_report(
                     )
                 )
             count = f"{len(names)} notebook" + ("s" if len(names) > 1 else "")
-            progress(f"Kör {count} för {label} med kärnan {kernel}, {workers} åt gången.")
+            if names:
+                progress(f"Kör {count} för {label} med kärnan {kernel}, {workers} åt gången.")
             if kept:
                 progress(f"Behåller {', '.join(kept)} från den tidigare rapporten.")
             results = execute_all(job_list, workers, progress)
@@ -484,6 +516,7 @@ def run_report(
                 raise _keep_failed(out_dir, period, staging, results, names, previous_report)
 
             produced = merge_outputs(staging, names, owners)
+            _rerender_comments(staging, rerender, params_file, notebooks_dir, title, progress)
             # Beside the previous report's tables: a table of its own, before workbook and index.
             changes, compared_with = publish_changes(staging, out_dir, period, params_file)
             tables = collect_tables(staging)
@@ -518,6 +551,11 @@ def run_report(
             for n in order:
                 if n in kept:
                     entry = {k: v for k, v in kept[n].items() if k not in OLD_TIME_KEYS}
+                    if n in rerender:  # its page now shows the current comments
+                        entry |= {
+                            "fingerprint": fingerprints.get(n),
+                            "berakning": computations.get(n),
+                        }
                     entries.append({**entry, "from_previous_run": True})
                     times[n] = previous_times.get(n) or {
                         k: v for k, v in kept[n].items() if k in OLD_TIME_KEYS
@@ -533,6 +571,7 @@ def run_report(
                         **{kind: produced[n][kind] for kind in OUTPUT_KINDS},
                         "from_previous_run": False,
                         **({"fingerprint": fingerprints[n]} if n in fingerprints else {}),
+                        **({"berakning": computations[n]} if n in computations else {}),
                     }
                 )
                 times[n] = {
