@@ -624,5 +624,5 @@ def run_report(
         xlsx=final / xlsx,
         manifest=final / "manifest.json",
         headline_keys=tuple(h["key"] for h in headlines),
-        kept=tuple(kept),
+        kept=tuple(n for n in kept if n not in rerender),  # re-rendered pages are new
     )
