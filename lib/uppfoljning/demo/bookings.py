@@ -240,6 +240,22 @@ def _write_ledger(
             )
 
 
+ForecastLine = tuple[str, str, str, int, int, str]  # month, verksamhet, ansvar, cost, revenue, text
+
+
+def _write_forecast_csv(path: Path, lines: Iterable[ForecastLine]) -> Path:
+    """A forecast export as the finance system writes it: cp1252, ';', decimal comma; per line
+    konto 4000 for the cost (with the comment) and, when there is one, 3000 for the revenue."""
+    with path.open("w", encoding="cp1252", newline="") as fh:
+        writer = csv.writer(fh, delimiter=";", lineterminator="\r\n")
+        writer.writerow(["prognosmanad", "verksamhet", "ansvar", "konto", "belopp", "kommentar"])
+        for month, verksamhet, ansvar, cost, revenue, comment in lines:
+            writer.writerow([month, verksamhet, ansvar, "4000", _format_sv(cost, ""), comment])
+            if revenue:
+                writer.writerow([month, verksamhet, ansvar, "3000", _format_sv(revenue, ""), ""])
+    return path
+
+
 def _forecast_split_own(row: str, cost: int, revenue: int) -> list[tuple[str, int, int]]:
     """An own unit's forecast per 3-digit verksamhet, by its keys' weights (tkr grain)."""
     out: list[tuple[str, int, int]] = []

@@ -31,7 +31,7 @@ separate (`bookings._rng(name)`) so existing files stay byte-identical.
 from __future__ import annotations
 
 import csv
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -39,14 +39,15 @@ from openpyxl import Workbook
 
 from uppfoljning.demo.bookings import (
     KEYS,
+    ForecastLine,
     _allocate,
     _forecast_split_own,
-    _format_sv,
     _Key,
     _ledger_lines,
     _Part,
     _rng,
     _seasonal_rows,
+    _write_forecast_csv,
     _write_ledger,
     _year_parts,
 )
@@ -222,10 +223,8 @@ def write_budget(out_dir: Path, targets: DemoTargets) -> Path:
 
 def write_forecast(out_dir: Path, targets: DemoTargets) -> Path:
     """prognos_2024.csv: cp1252, ';', decimal comma; konto 4000 = costs, 3000 = revenues."""
-    path = out_dir / f"prognos_{YEAR}.csv"
-    with path.open("w", encoding="cp1252", newline="") as fh:
-        writer = csv.writer(fh, delimiter=";", lineterminator="\r\n")
-        writer.writerow(["prognosmanad", "verksamhet", "ansvar", "konto", "belopp", "kommentar"])
+
+    def lines() -> Iterable[ForecastLine]:
         for month in FORECAST_MONTHS:
             march = month != FORECAST_MONTHS[-1]
             for row in ALL_ROWS:
@@ -235,16 +234,15 @@ def write_forecast(out_dir: Path, targets: DemoTargets) -> Path:
                     cost += MARCH_SHIFT_TKR.get(row, 0) * UNIT_ORE
                 if row in OWN_UNITS:
                     ansvar = OWN_UNIT_FORECAST_ANSVAR[row]
-                    lines = _forecast_split_own(row, cost, revenue)
+                    parts = _forecast_split_own(row, cost, revenue)
                 else:
-                    ansvar, lines = "", [(row, cost, revenue)]
+                    ansvar, parts = "", [(row, cost, revenue)]
                 comment = FORECAST_COMMENTS.get((month, row), "")
-                for verksamhet, c, r in lines:
-                    writer.writerow([month, verksamhet, ansvar, "4000", _format_sv(c, ""), comment])
-                    comment = ""
-                    if r:
-                        writer.writerow([month, verksamhet, ansvar, "3000", _format_sv(r, ""), ""])
-    return path
+                for verksamhet, c, r in parts:
+                    yield month, verksamhet, ansvar, c, r, comment
+                    comment = ""  # the comment goes with the row's first line only
+
+    return _write_forecast_csv(out_dir / f"prognos_{YEAR}.csv", lines())
 
 
 def write_investments(out_dir: Path, targets: DemoTargets) -> Path:

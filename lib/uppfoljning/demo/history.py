@@ -34,13 +34,14 @@ import numpy as np
 from openpyxl import Workbook
 
 from uppfoljning.demo.bookings import (
+    ForecastLine,
     _allocate,
     _forecast_split_own,
-    _format_sv,
     _ledger_lines,
     _Part,
     _rng,
     _seasonal_rows,
+    _write_forecast_csv,
     _write_ledger,
     _year_parts,
 )
@@ -445,23 +446,16 @@ def forecast_2023_rows(targets: DemoTargets, month: str) -> dict[str, tuple[int,
 
 def write_forecast_2023(out_dir: Path, targets: DemoTargets) -> Path:
     """prognos_2023.csv: as prognos_2024.csv (cp1252, ';', decimal comma, konto 4000/3000)."""
-    path = out_dir / f"prognos_{PREVIOUS_YEAR}.csv"
-    with path.open("w", encoding="cp1252", newline="") as fh:
-        writer = csv.writer(fh, delimiter=";", lineterminator="\r\n")
-        writer.writerow(["prognosmanad", "verksamhet", "ansvar", "konto", "belopp", "kommentar"])
+
+    def lines() -> Iterable[ForecastLine]:
         for month in FORECAST_2023_MONTHS:
             for row, (net, revenue) in forecast_2023_rows(targets, month).items():
                 comment = FORECAST_2023_COMMENTS.get((month, row), "")
                 for ansvar, verksamhet, cost, rev in _row_lines(row, net - revenue, revenue):
-                    writer.writerow(
-                        [month, verksamhet, ansvar, "4000", _format_sv(cost, ""), comment]
-                    )
+                    yield month, verksamhet, ansvar, cost, rev, comment
                     comment = ""
-                    if rev:
-                        writer.writerow(
-                            [month, verksamhet, ansvar, "3000", _format_sv(rev, ""), ""]
-                        )
-    return path
+
+    return _write_forecast_csv(out_dir / f"prognos_{PREVIOUS_YEAR}.csv", lines())
 
 
 # --------------------------------------------------------------------------- investments 2023

@@ -23,7 +23,6 @@ from uppfoljning.data.config import (
     PeriodParams,
     ReportStructure,
     load_code_names,
-    parse_period,
 )
 from uppfoljning.economy import actionplan, budget, checks, forecast, summary, unclassified
 from uppfoljning.economy.investments import INVESTMENT_COLUMNS, Investments
@@ -49,11 +48,11 @@ class EconomyTables:
 
     @property
     def year(self) -> int:
-        return parse_period(self.params.period)[0]
+        return self.params.year
 
     @property
     def month(self) -> int:
-        return parse_period(self.params.period)[1]
+        return self.params.month
 
     @cached_property
     def code_names(self) -> CodeNames:

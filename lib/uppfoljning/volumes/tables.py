@@ -14,7 +14,7 @@ from functools import cached_property
 import numpy as np
 import pandas as pd
 
-from uppfoljning.data.config import PeriodParams, parse_period
+from uppfoljning.data.config import PeriodParams
 from uppfoljning.present.formatting import period_range_label
 from uppfoljning.volumes.catalogue import (
     FLOW,
@@ -71,11 +71,11 @@ class VolumeTables:
 
     @property
     def year(self) -> int:
-        return parse_period(self.params.period)[0]
+        return self.params.year
 
     @property
     def month(self) -> int:
-        return parse_period(self.params.period)[1]
+        return self.params.month
 
     @property
     def notes(self) -> list[str]:
