@@ -484,6 +484,21 @@ CASES = [
     Case("dokument-kapitel-utan-text-check", _chapter_without_text, command=("check", PERIOD)),
     Case("dokument-okand-nyckel", _unknown_document_key, command=("run", PERIOD)),
     Case(
+        "period-utkast-ogiltigt",
+        _yaml(f"{PERIOD}.yaml", lambda t: t + "utkast: kanske\n", "utkast", "ja eller nej"),
+        command=("run", PERIOD),
+    ),
+    Case(
+        "period-dokument-saknas",
+        _yaml(f"{PERIOD}.yaml", lambda t: t + "dokument: saknas.yaml\n", "dokument", "saknas.yaml"),
+        command=("run", PERIOD),
+    ),
+    Case(
+        "rapportkalender-ogiltig-manad",
+        _yaml("rapportkalender.yaml", lambda t: "delarsrapport: [13]\n", "månadsnummer 1–11"),
+        command=("ny-period", "2024-09"),
+    ),
+    Case(
         "kommentar-under-okand-rubrik-check", _misspelled_comment_heading, command=("check", PERIOD)
     ),
     Case(
