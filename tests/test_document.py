@@ -307,3 +307,13 @@ def test_a_kept_reports_document_goes_when_the_period_no_longer_names_one(tmp_pa
     params_file.write_text("period: 2024-08\n", encoding="utf-8")
     assert _write_document(staging, params_file, {}, {}, []) == []
     assert sorted(p.name for p in staging.iterdir()) == ["ekonomi.html"]
+
+
+def test_a_table_without_rows_is_a_sentence_without_its_id(tmp_path):
+    empty = {"id": "namndmal_bedomning", "caption": "", "unit": "mnkr", "columns": [], "rows": []}
+    doc = Document("T", "K", "N", "", "", False, [Chapter("Mål", 1, False, [Table(empty)])])
+    path = tmp_path / "d.pdf"
+    path.write_bytes(render_pdf(doc))
+    for text in ("\n".join(_pages(path)), render_html(doc)):
+        assert "Tabellen: inga uppgifter för perioden." in text
+        assert "namndmal_bedomning" not in text

@@ -75,6 +75,18 @@ class Document:
     chapters: list[Chapter]
 
 
+def table_caption(view: dict) -> str:
+    """A table's caption in the document, with its unit when it shows amounts."""
+    amounts = any(c["kind"] == "amount" for c in view["columns"])
+    unit = f"Belopp i {view['unit']}." if amounts else ""
+    return " ".join(x for x in (view.get("caption") or "", unit) if x)
+
+
+def empty_table_text(view: dict) -> str:
+    """What stands in place of a table without rows (never its id: that is working paper)."""
+    return f"{view.get('caption') or 'Tabellen'}: inga uppgifter för perioden."
+
+
 def file_stem(title: str) -> str:
     """The document's file name from its title: letters, digits and `_` (`Delårsrapport_…`)."""
     stem = re.sub(r"[^\w-]+", "_", title, flags=re.UNICODE).strip("_")

@@ -18,6 +18,8 @@ from uppfoljning.document.build import (
     Table,
     Text,
     demo_notice,
+    empty_table_text,
+    table_caption,
 )
 from uppfoljning.document.markdown import to_html
 from uppfoljning.present.safety import check_html, escape_html
@@ -62,8 +64,7 @@ def _slug(text: str, used: set[str]) -> str:
 def _table(view: dict) -> str:
     columns = view["columns"]
     if not view["rows"]:
-        caption = view.get("caption") or view["id"]
-        return f"<p><em>{escape_html(caption)}: inga uppgifter för perioden.</em></p>"
+        return f"<p><em>{escape_html(empty_table_text(view))}</em></p>"
     numeric = [i > 0 and c["kind"] != "text" for i, c in enumerate(columns)]
     cls = [' class="tal"' if n else "" for n in numeric]
     head = "".join(
@@ -76,8 +77,7 @@ def _table(view: dict) -> str:
         )
         level = row["level"] if row["level"] in ("summa", "total", "varav") else ""
         body.append(f'<tr class="{level}">{cells}</tr>' if level else f"<tr>{cells}</tr>")
-    unit = f" Belopp i {view['unit']}." if any(c["kind"] == "amount" for c in columns) else ""
-    caption = escape_html((view.get("caption") or "") + unit).strip()
+    caption = escape_html(table_caption(view))
     return (
         f'<div class="tabell"><table><caption>{caption}</caption>'
         f"<thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table></div>"

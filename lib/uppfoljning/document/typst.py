@@ -21,6 +21,8 @@ from uppfoljning.document.build import (
     Table,
     Text,
     demo_notice,
+    empty_table_text,
+    table_caption,
 )
 from uppfoljning.document.markdown import to_typst, typst_string
 
@@ -72,8 +74,7 @@ _ROW_STYLE = {
 def _table(view: dict) -> str:
     columns = view["columns"]
     if not view["rows"]:
-        caption = view.get("caption") or view["id"]
-        return f"#emph[#{typst_string(f'{caption}: inga uppgifter för perioden.')}]\n\n"
+        return f"#emph[#{typst_string(empty_table_text(view))}]\n\n"
     aligns = ", ".join(
         _ALIGN.get(c["kind"], "right") if i else "left" for i, c in enumerate(columns)
     )
@@ -100,9 +101,7 @@ def _table(view: dict) -> str:
             lines.append(f"table.hline(y: {index}, stroke: {rule})")
     body = ",\n    ".join(rows)
     hlines = "".join(f"  {line},\n" for line in lines)
-    caption = view.get("caption") or ""
-    unit = f"Belopp i {view['unit']}." if any(c["kind"] == "amount" for c in columns) else ""
-    cap = " ".join(x for x in (caption, unit) if x)
+    cap = table_caption(view)
     # A short table stays on one page with its caption; a long one breaks between rows and
     # repeats its header.
     keep = "false" if len(view["rows"]) <= 30 else "true"
