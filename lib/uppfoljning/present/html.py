@@ -214,20 +214,25 @@ def export_html(
     report_title: str = "",
     index_href: str = "index.html",
     source_dir: Path | None = None,
+    notebook: Any = None,
 ) -> str:
     """Export one executed notebook to a self-contained Swedish report page.
 
     Deterministic: the same notebook content gives the same bytes. ``source_dir`` resolves
-    relative image paths in markdown (they are embedded). Returns the page title (first H1,
-    else the notebook name). A page with anything that could run in a browser (script,
-    on*= handler, javascript: URL) is refused (`safety.check_html`), as is an external resource.
+    relative image paths in markdown (they are embedded). ``notebook``, when given, is the
+    content of ``executed`` already in memory (it is not read again). Returns the page title
+    (first H1, else the notebook name). A page with anything that could run in a browser
+    (script, on*= handler, javascript: URL) is refused (`safety.check_html`), as is an
+    external resource.
     """
     import nbformat
     from nbconvert import HTMLExporter
     from traitlets.config import Config
 
     name = Path(executed).stem
-    nb = _clean_for_html(nbformat.read(executed, as_version=4))
+    nb = _clean_for_html(
+        notebook if notebook is not None else nbformat.read(executed, as_version=4)
+    )
     config = Config({"NbConvertBase": {"display_data_priority": _DISPLAY_PRIORITY}})
     with _templates_dir() as templates:
         exporter = HTMLExporter(

@@ -25,7 +25,7 @@ from typing import Any
 from uppfoljning.present import formatting
 from uppfoljning.present.html import export_html
 
-__all__ = ["Job", "NotebookLine", "Result", "execute_all", "normalise_executed", "now"]
+__all__ = ["Job", "NotebookLine", "Result", "execute_all", "normalise", "normalise_executed", "now"]
 
 
 class NotebookLine(str):
@@ -91,15 +91,21 @@ _TIMING_KEYS = ("start_time", "end_time", "duration")
 
 
 def normalise_executed(path: Path) -> None:
-    """Make an executed notebook the same in every identical run.
+    """Make an executed notebook file the same in every identical run (see `normalise`)."""
+    import nbformat
+
+    nb = nbformat.read(path, as_version=4)
+    normalise(nb)
+    nbformat.write(nb, path)
+
+
+def normalise(nb: Any) -> None:
+    """Make an executed notebook the same in every identical run, in place.
 
     Papermill and nbclient stamp every cell with times, the injected-parameters cell gets a
     random id, object reprs carry memory addresses and widget views random model ids; the run
     times are kept in manifest.json instead, so a diff of two reports shows only real changes.
     """
-    import nbformat
-
-    nb = nbformat.read(path, as_version=4)
     for key in _TIMING_KEYS:
         nb.metadata.get("papermill", {}).pop(key, None)
     models: dict[str, str] = {}
@@ -121,18 +127,21 @@ def normalise_executed(path: Path) -> None:
             if isinstance(view, dict) and "model_id" in view:
                 view["model_id"] = models.setdefault(view["model_id"], f"modell-{len(models) + 1}")
     nb.metadata.pop("widgets", None)
-    nbformat.write(nb, path)
 
 
 def _run_notebook(job: Job) -> Result:
     """Execute one notebook with papermill, then export it; failures are returned, not raised."""
+    import nbformat
     import papermill
     from papermill.exceptions import PapermillExecutionError
 
     result = Result(name=job.name, ok=False, started=now())
     start = time.perf_counter()
+    executed = None
     try:
-        papermill.execute_notebook(
+        # Saving the whole notebook at every cell's start and end (papermill's default) costs
+        # more than many cells; papermill still writes it once at the end, and on an error.
+        executed = papermill.execute_notebook(
             job.input_path,
             job.executed_path,
             parameters=job.parameters,
@@ -140,6 +149,7 @@ def _run_notebook(job: Job) -> Result:
             cwd=job.cwd,
             progress_bar=False,
             log_output=False,
+            request_save_on_cell_execute=False,
         )
     except PapermillExecutionError as exc:
         result.failure = {
@@ -157,14 +167,18 @@ def _run_notebook(job: Job) -> Result:
     finally:
         result.duration = time.perf_counter() - start
         result.finished = now()
-        with contextlib.suppress(OSError, ValueError):
-            normalise_executed(Path(job.executed_path))
+        if executed is None:  # the failed notebook papermill wrote, kept for the reader
+            with contextlib.suppress(OSError, ValueError):
+                normalise_executed(Path(job.executed_path))
     try:
+        normalise(executed)
+        nbformat.write(executed, job.executed_path)
         result.title = export_html(
             Path(job.executed_path),
             Path(job.html_path),
             report_title=job.report_title,
             source_dir=Path(job.cwd),
+            notebook=executed,
         )
     except Exception as exc:  # template error, external reference ...
         result.failure = {"stage": "export", "ename": type(exc).__name__, "evalue": str(exc)}
