@@ -648,6 +648,45 @@ def test_concurrent_run_of_same_period_is_refused(tmp_path: Path) -> None:
     assert sorted(p.name for p in out_dir.iterdir()) == [f".{PERIOD}.lock"]
 
 
+# A stand-in worker speaking the pool's protocol: one job per line on stdin, the result next to
+# the job's log. Its first result fails with argv[2]; argv[3] = "dies" exits mid-job instead.
+FAKE_WORKER = """
+import json, os, sys
+from pathlib import Path
+count = Path(sys.argv[1])
+for line in sys.stdin:
+    job = json.loads(line)["job"]
+    n = int(count.read_text()) + 1 if count.exists() else 1
+    count.write_text(str(n))
+    if n == 1 and sys.argv[3] == "dies":
+        os._exit(3)
+    failure = {"stage": "körning", "ename": "RuntimeError", "evalue": sys.argv[2]}
+    result = {"name": job["name"], "ok": n > 1, "failure": {} if n > 1 else failure}
+    Path(job["log_path"]).with_suffix(".resultat.json").write_text(json.dumps(result))
+"""
+
+
+def _fake_pool(monkeypatch, tmp_path: Path, evalue: str, mode: str = "") -> Path:
+    import sys
+
+    from uppfoljning.run import workers
+
+    count = tmp_path / "jobb.txt"
+    monkeypatch.setattr(
+        workers.WorkerPool,
+        "_command",
+        lambda self, own_log: [sys.executable, "-c", FAKE_WORKER, str(count), evalue, mode],
+    )
+    return count
+
+
+def _job(tmp_path: Path, name: str):
+    from uppfoljning.run import workers
+
+    log = str(tmp_path / f"{name}.txt")
+    return workers.Job(name, "", "", "", log, {}, "python3", str(tmp_path), "")
+
+
 @pytest.mark.parametrize(
     ("evalue", "starts"),
     [("Kernel died before replying to kernel_info", 2), ("NameError: x", 1)],
@@ -655,26 +694,60 @@ def test_concurrent_run_of_same_period_is_refused(tmp_path: Path) -> None:
 )
 def test_a_kernel_that_did_not_start_is_started_once_more(tmp_path, monkeypatch, evalue, starts):
     """jupyter_client can lose a port race when two kernels start at once; nothing ran then."""
-    import subprocess
-    import sys
-
     from uppfoljning.run import workers
 
-    calls: list[str] = []
-
-    def fake_start(job):
-        calls.append(job.name)
-        ok = len(calls) > 1
-        failure = {"stage": "körning", "ename": "RuntimeError", "evalue": evalue}
-        result = tmp_path / f"{job.name}-{len(calls)}.json"
-        result.write_text(
-            json.dumps({"name": job.name, "ok": ok, "failure": {} if ok else failure})
-        )
-        return subprocess.Popen([sys.executable, "-c", "pass"]), result
-
-    monkeypatch.setattr(workers, "_start_worker", fake_start)
-    job = workers.Job("alfa", "", "", "", "", {}, "python3", str(tmp_path), "")
+    count = _fake_pool(monkeypatch, tmp_path, evalue)
     messages: list[str] = []
-    results = workers.execute_all([job], 1, messages.append)
-    assert calls == ["alfa"] * starts
+    results = workers.execute_all([_job(tmp_path, "alfa")], 1, messages.append)
+    assert int(count.read_text()) == starts
     assert results["alfa"].ok is (starts == 2)
+
+
+def test_a_worker_that_dies_fails_its_notebook_and_the_next_runs(tmp_path, monkeypatch):
+    """A dead worker costs only its own notebook: a new worker takes the next one."""
+    from uppfoljning.run import workers
+
+    count = _fake_pool(monkeypatch, tmp_path, "", mode="dies")
+    jobs = [_job(tmp_path, "alfa"), _job(tmp_path, "beta")]
+    results = workers.execute_all(jobs, 1, lambda _: None)
+    assert results["alfa"].ok is False
+    assert results["alfa"].failure["ename"] == "Processfel"
+    assert "kod 3" in results["alfa"].failure["evalue"]
+    assert results["beta"].ok is True
+    assert int(count.read_text()) == 2
+
+
+def test_a_warm_kernel_leaves_no_trace_in_the_notebook(tmp_path):
+    """The pool's kernels have imported pandas before the notebook starts, silently: the
+    notebook's first cell is execution 1 and its namespace holds nothing of the warm-up."""
+    from uppfoljning.run import workers
+
+    source = tmp_path / "spar.ipynb"
+    cell = (
+        "import sys\n"
+        "print(sorted(n for n in dir() if 'uppfoljning' in n or n in ('pandas', 'matplotlib')))\n"
+        "print('pandas' in sys.modules)"
+    )
+    nbformat.write(
+        new_notebook(
+            cells=[new_code_cell(cell)],
+            metadata={"kernelspec": {"name": "python3", "display_name": "Python 3"}},
+        ),
+        source,
+    )
+    job = workers.Job(
+        "spar",
+        str(source),
+        str(tmp_path / "ut.ipynb"),
+        str(tmp_path / "ut.html"),
+        str(tmp_path / "spar.txt"),
+        {},
+        "python3",
+        str(tmp_path),
+        "",
+    )
+    results = workers.execute_all([job], 1, lambda _: None)
+    assert results["spar"].ok, results["spar"].failure
+    executed = nbformat.read(tmp_path / "ut.ipynb", as_version=4).cells[0]
+    assert executed.execution_count == 1
+    assert executed.outputs[0]["text"] == "[]\nTrue\n"

@@ -18,8 +18,15 @@ import time
 import warnings
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from uppfoljning.data.config import ParamsError, latest_period, load_period_params, project_root
+from uppfoljning.data.config import (
+    ParamsError,
+    PeriodParams,
+    latest_period,
+    load_period_params,
+    project_root,
+)
 from uppfoljning.data.ingest import SCHEMAS, IngestError, ingest
 from uppfoljning.data.overlaps import load_rules
 from uppfoljning.peers.kolada import KoladaError
@@ -29,6 +36,9 @@ from uppfoljning.run.console import notebook_progress, reading_progress
 from uppfoljning.run.fingerprint import fingerprints
 from uppfoljning.run.preflight import PreflightError, check_period
 from uppfoljning.run.project import ProjectExists, init_project, notebooks_dir
+
+if TYPE_CHECKING:
+    from uppfoljning.run.workers import WorkerPool
 
 
 def _paths(args: argparse.Namespace) -> tuple[Path, Path, Path]:
@@ -102,8 +112,6 @@ def _writable(out: Path) -> None:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from uppfoljning.run.runner import NotebookFailed, ReportError, run_report
-
     started = time.perf_counter()
     root, raw, processed = _paths(args)
     params_file = (
@@ -120,6 +128,40 @@ def cmd_run(args: argparse.Namespace) -> int:
     print(f"Parametrar: {shown} ✓")
     out = Path(args.out).resolve() if args.out else root / "reports"
     _writable(out)
+    with _warm_pool(args, out / args.period, notebooks, source) as pool:
+        return _run_checked(args, params, params_file, notebooks, source, out, pool, started)
+
+
+def _warm_pool(
+    args: argparse.Namespace, report: Path, notebooks: list[str], source: Path
+) -> contextlib.AbstractContextManager[WorkerPool | None]:
+    """The workers, started now when notebooks will surely run (forced, `--only`, no report
+    yet), so their imports and kernels start while the inputs are checked; else None and the
+    run starts its own pool once it knows what to run."""
+    from uppfoljning.run.workers import WorkerPool, default_kernel
+
+    if not (args.force or args.only or not (report / "manifest.json").is_file()):
+        return contextlib.nullcontext(None)
+    size = min(args.jobs or os.cpu_count() or 1, len(notebooks))
+    if size < 1:
+        return contextlib.nullcontext(None)
+    return WorkerPool(size, kernel_name=default_kernel(), cwd=str(source.resolve()))
+
+
+def _run_checked(
+    args: argparse.Namespace,
+    params: PeriodParams,
+    params_file: Path,
+    notebooks: list[str],
+    source: Path,
+    out: Path,
+    pool: WorkerPool | None,
+    started: float,
+) -> int:
+    """`run` after the arguments: ingest, check, decide what to run, run, summarise."""
+    from uppfoljning.run.runner import NotebookFailed, ReportError, run_report
+
+    root, raw, processed = _paths(args)
     print(f"Läser in {raw}")
     # New data are checked before they replace the old: a refused run leaves processed/ as it was.
     result = _ingest(raw, processed, params_file.parent, stage=True)
@@ -180,6 +222,7 @@ def cmd_run(args: argparse.Namespace) -> int:
                 keep_others=bool(args.only or reused or rerender),
                 fingerprints=prints,
                 computations=computations,
+                pool=pool,
             )
     except NotebookFailed as exc:
         if exc.previous_report is not None:

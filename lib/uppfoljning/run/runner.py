@@ -1,7 +1,7 @@
 """Run the report notebooks for one period and publish the result atomically.
 
-`run_report` executes each notebook with papermill in its own process (several in parallel),
-exports it to self-contained HTML, collects the tables and headline figures the notebooks wrote,
+`run_report` executes each notebook with papermill on a pool of worker processes (several in
+parallel, each notebook with a kernel of its own), exports it to self-contained HTML, collects the tables and headline figures the notebooks wrote,
 and only then swaps the finished report into place. A reader never sees a half-built report, and a
 failed run leaves the previous report of the period untouched.
 
@@ -56,9 +56,9 @@ swap. Leftovers of an interrupted run are cleaned up (or restored) by the next r
 The notebooks therefore see ``.2024-08.tmp-korning/utdata/<notebook>/`` as ``output_dir`` (its
 ``tables/`` and ``headlines/`` are moved into the report after the run; the manifest records
 ``output_dir`` as "."); it is also what the injected-parameters cell of
-``executed/<notebook>.ipynb`` shows. Each notebook runs in a fresh
-Python process (``sys.executable``, so the same environment and installed ``uppfoljning`` as the
-runner); its kernel runs with ``notebooks_dir`` as working directory.
+``executed/<notebook>.ipynb`` shows. Each notebook runs on a worker process
+(``sys.executable``, so the same environment and installed ``uppfoljning`` as the runner) in a
+kernel of its own, with ``notebooks_dir`` as working directory (see `uppfoljning.run.workers`).
 
 The HTML pages, tables, workbook and start page are byte-identical when the notebooks produce the
 same outputs: no timestamps, no random ids (pandas Styler ids are renumbered). Output on stderr
@@ -82,11 +82,9 @@ from pathlib import Path
 from typing import Any
 
 from uppfoljning.data.config import load_period_params, read_yaml
-from uppfoljning.document import DocumentError, build_document
 from uppfoljning.present import formatting
 from uppfoljning.present.changes import publish_changes
 from uppfoljning.present.html import export_html, write_index
-from uppfoljning.present.report import rerender_comments
 from uppfoljning.present.workbook import EXCEL_DIR, write_excel_copies, write_workbook
 from uppfoljning.run.errors import (
     NotebookFailed,
@@ -106,7 +104,7 @@ from uppfoljning.run.outputs import (
     rmtree,
     start_from_previous,
 )
-from uppfoljning.run.workers import Job, Result, execute_all, now
+from uppfoljning.run.workers import Job, Result, WorkerPool, default_kernel, execute_all, now
 
 __all__ = [
     "NotebookFailed",
@@ -120,8 +118,6 @@ __all__ = [
 ]
 
 FAILED_SUFFIX = "-misslyckad"
-DEFAULT_KERNEL = "uppfoljning"
-FALLBACK_KERNEL = "python3"
 
 _PERIOD_RE = re.compile(r"\d{4}-(0[1-9]|1[0-2])")
 _VERSIONED_PACKAGES = (
@@ -186,17 +182,6 @@ def _relative(path: Path, start: Path) -> str:
     except ValueError:  # different drives on Windows
         pass
     return path.as_posix()
-
-
-def _default_kernel() -> str:
-    """The project's own kernelspec when registered, else the interpreter's default kernel."""
-    try:
-        from jupyter_client.kernelspec import KernelSpecManager
-
-        specs = KernelSpecManager().find_kernel_specs()
-    except Exception:  # any failure just means "not registered"
-        specs = {}
-    return DEFAULT_KERNEL if DEFAULT_KERNEL in specs else FALLBACK_KERNEL
 
 
 def _versions() -> dict[str, str]:
@@ -336,6 +321,8 @@ def _rerender_comments(
     """Kept notebooks whose comments changed: new comment outputs, the page exported again."""
     if not names:
         return
+    from uppfoljning.present.report import rerender_comments  # matplotlib: only when needed
+
     comments_file = load_period_params(params_file).comments_file
     for name in names:
         executed = staging / "executed" / f"{name}.ipynb"
@@ -360,6 +347,8 @@ def _write_document(
     raw = read_yaml(params_file)
     if not isinstance(raw, dict) or not raw.get("dokument"):
         return []  # the runner also runs other notebooks with their own parameter files
+    from uppfoljning.document import DocumentError, build_document  # only with a document
+
     params = load_period_params(params_file)
     try:
         written = build_document(
@@ -389,6 +378,7 @@ def run_report(
     fingerprints: Mapping[str, str] | None = None,
     computations: Mapping[str, str] | None = None,
     rerender: Sequence[str] = (),
+    pool: WorkerPool | None = None,
 ) -> RunSummary:
     """Execute ``notebooks`` for ``period`` and publish them as ``out_dir/period``.
 
@@ -397,6 +387,8 @@ def run_report(
     same without the comments file) tell whether only the comments changed. ``rerender`` are
     notebooks of the previous report whose computation is unchanged: their executed notebooks
     get the current comments and their pages are exported again, without executing them.
+    ``pool`` is a warm worker pool started by the caller (it sets the parallel jobs and the kernel;
+    the caller closes it), else the run starts its own.
 
     With ``keep_others`` the other notebooks of the previous report of the period (if any) are
     kept, see the module docstring; otherwise the report holds exactly ``notebooks``.
@@ -450,11 +442,14 @@ def run_report(
     clash = sorted(reserved & set(manifest_extra))
     if clash:
         raise ValueError(f"manifest_extra använder nycklar som runnern själv skriver: {clash}")
-    workers = jobs if jobs is not None else min(max(len(names), 1), os.cpu_count() or 1)
-    if workers < 1:
-        raise ValueError(f"jobs måste vara minst 1, inte {workers}.")
-    workers = min(workers, max(len(names), 1))
-    kernel = kernel_name or _default_kernel()
+    if pool is not None:
+        workers, kernel = pool.size, pool.kernel_name
+    else:
+        workers = jobs if jobs is not None else min(max(len(names), 1), os.cpu_count() or 1)
+        if workers < 1:
+            raise ValueError(f"jobs måste vara minst 1, inte {workers}.")
+        workers = min(workers, max(len(names), 1))
+        kernel = kernel_name or default_kernel()
     params_file = Path(params_file).resolve()
     data_dir = Path(data_dir).resolve()
     out_dir = Path(out_dir).resolve()
@@ -511,7 +506,11 @@ def run_report(
                 progress(f"Kör {count} för {label} med kärnan {kernel}, {workers} åt gången.")
             if kept:
                 progress(f"Behåller {', '.join(kept)} från den tidigare rapporten.")
-            results = execute_all(job_list, workers, progress)
+            results = (
+                pool.execute(job_list, progress)
+                if pool is not None
+                else execute_all(job_list, workers, progress)
+            )
             if not all(r.ok for r in results.values()):
                 raise _keep_failed(out_dir, period, staging, results, names, previous_report)
 
