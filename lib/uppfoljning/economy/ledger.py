@@ -115,12 +115,17 @@ class Summary:
 
 
 def summarise(
-    quantities: dict[str, pd.DataFrame], structure: ReportStructure, *, warn: bool = True
+    quantities: dict[str, pd.DataFrame],
+    structure: ReportStructure,
+    *,
+    warn: bool = True,
+    subrows: bool = True,
 ) -> Summary:
     """Sum each quantity's lines (codes + `belopp`) into the structure's rows.
 
     A `varav` row is NaN for a quantity whose lines lack the code its filter needs (a forecast
-    made per verksamhet without accounts cannot be split into costs and revenues).
+    made per verksamhet without accounts cannot be split into costs and revenues). With
+    ``subrows=False`` the `varav` rows are left out (the monthly series need only the rows).
     """
     classified = {}
     for name, lines in quantities.items():
@@ -169,7 +174,7 @@ def summarise(
             {"rad_id": row.id, "rad": row.label, LEVEL: level}
             | {n: value(n, row) for n in quantities}
         )
-        for sub in row.subrows:
+        for sub in row.subrows if subrows else ():
             records.append(
                 {"rad_id": sub.id, "rad": sub.label, LEVEL: "varav"}
                 | {n: varav_value(n, row, sub) for n in quantities}

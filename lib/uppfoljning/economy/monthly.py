@@ -7,6 +7,7 @@ Long-format DataFrames (rad_id, rad, period, values); amounts in kronor, no form
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
@@ -25,23 +26,42 @@ class MonthlySeries:
     period: str
     budget_version: str
 
+    # The sums per month are the costly part; every table and chart of the year reads them, so
+    # they are made once per series (the public methods hand out copies).
     def outcome_by_row(self) -> pd.DataFrame:
         """Outcome per month and top-level row for every month in the ledger (long format)."""
+        return self._outcome_by_row.copy()
+
+    def budget_by_row(self) -> pd.DataFrame:
+        """Periodised budget per month of the year and top-level row (long format)."""
+        return self._budget_by_row.copy()
+
+    def grid(self) -> pd.DataFrame:
+        """Budget and outcome per top-level row and month of the year, every month for every row
+        with lines in either (the "Ej klassificerat" row often has outcome only).
+
+        A month the ledger holds but a row has no lines in counts as zero outcome; a month the
+        ledger lacks stays empty.
+        """
+        return self._grid.copy()
+
+    @cached_property
+    def _outcome_by_row(self) -> pd.DataFrame:
         parts = []
         for period, lines in self.ledger.monthly.groupby("period"):
-            s = summarise({"utfall": lines}, self.structure, warn=False).frame
+            s = summarise({"utfall": lines}, self.structure, warn=False, subrows=False).frame
             s = s[s[LEVEL] != "varav"][["rad", "utfall"]].reset_index()
             s["period"] = period
             parts.append(s)
         return pd.concat(parts, ignore_index=True)
 
-    def budget_by_row(self) -> pd.DataFrame:
-        """Periodised budget per month of the year and top-level row (long format)."""
+    @cached_property
+    def _budget_by_row(self) -> pd.DataFrame:
         parts = []
         previous = None
         for m in range(1, 13):
             lines = self.ledger.budget_lines(self.year, self.budget_version, through_month=m)
-            s = summarise({"budget": lines}, self.structure, warn=False).frame
+            s = summarise({"budget": lines}, self.structure, warn=False, subrows=False).frame
             s = s[s[LEVEL] != "varav"][["rad", "budget"]]
             cumulative = s["budget"]
             s = s.assign(budget=cumulative - (previous if previous is not None else 0.0))
@@ -51,16 +71,11 @@ class MonthlySeries:
             parts.append(s)
         return pd.concat(parts, ignore_index=True)
 
-    def grid(self) -> pd.DataFrame:
-        """Budget and outcome per top-level row and month of the year, every month for every row
-        with lines in either (the "Ej klassificerat" row often has outcome only).
-
-        A month the ledger holds but a row has no lines in counts as zero outcome; a month the
-        ledger lacks stays empty.
-        """
-        outcome = self.outcome_by_row()
+    @cached_property
+    def _grid(self) -> pd.DataFrame:
+        outcome = self._outcome_by_row
         outcome = outcome[outcome["period"].str.startswith(f"{self.year}-")]
-        budget = self.budget_by_row()
+        budget = self._budget_by_row
         keys = ["rad_id", "period"]
         labels = pd.concat([budget[["rad_id", "rad"]], outcome[["rad_id", "rad"]]])
         labels = labels.drop_duplicates("rad_id").set_index("rad_id")["rad"]

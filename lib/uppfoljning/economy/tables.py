@@ -271,9 +271,10 @@ class EconomyTables:
         return self._action_plan
 
     # -- monthly series and chart data ------------------------------------------------------
-    @property
+    @cached_property
     def monthly(self) -> MonthlySeries:
-        """Monthly series of the report year (outcome, budget, deviations, rolling)."""
+        """Monthly series of the report year (outcome, budget, deviations, rolling); one
+        object, so the month-by-month sums behind its tables and charts are made once."""
         return MonthlySeries(
             self.ledger, self.structure, self.year, self.params.period, self.params.budget_version
         )
