@@ -8,7 +8,14 @@ and every worker that only reads data do not load pandas' plotting, matplotlib a
 domains: `import uppfoljning.data.ingest` costs only what ingest needs.
 """
 
+import sys
 from importlib.metadata import PackageNotFoundError, version
+
+# jsonschema, which nbformat and papermill import, imports rfc3987_syntax if installed (JupyterLab
+# installs it), and that builds a parser for a second at import (python-jsonschema/jsonschema
+# #1428). It checks only the "iri" format, which nothing here validates: every worker, kernel and
+# run would pay that second for nothing.
+sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]
 
 try:
     __version__ = version("uppfoljning")
