@@ -751,3 +751,19 @@ def test_a_warm_kernel_leaves_no_trace_in_the_notebook(tmp_path):
     executed = nbformat.read(tmp_path / "ut.ipynb", as_version=4).cells[0]
     assert executed.execution_count == 1
     assert executed.outputs[0]["text"] == "[]\nTrue\n"
+
+
+def test_a_worker_loads_no_plotting_and_no_iri_parser():
+    """A worker's imports stay lean: matplotlib only in kernels, and jsonschema's second-long
+    rfc3987_syntax import (through papermill and nbformat) left out."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\nimport uppfoljning.run.workers, papermill, nbformat, jsonschema\n"
+        "print('matplotlib' in sys.modules, sys.modules.get('rfc3987_syntax', 'saknas'))"
+    )
+    printed = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout.split()
+    assert printed == ["False", "None"]
