@@ -277,6 +277,22 @@ def ingest(
 WRITE_QUEUE = 2  # batches waiting for the writer thread: memory stays at a few batches
 
 
+def _parquet_options(schema: pa.Schema) -> dict:
+    """LZ4; a dictionary only for text (codes, periods and texts repeat, amounts and line
+    numbers seldom do: their dictionaries would cost time and be dropped again), line
+    numbers delta-encoded; min/max statistics for the periods and the numbers only (those
+    of codes and texts cost a tenth of the writing and prune nothing)."""
+    text = [f.name for f in schema if pa.types.is_string(f.type) or pa.types.is_dictionary(f.type)]
+    stats = [f.name for f in schema if f.name == "period" or f.name not in text]
+    lines = [f.name for f in schema if f.name == "_rad"]
+    return {
+        "compression": "lz4",
+        "use_dictionary": text,
+        "write_statistics": stats,
+        "column_encoding": dict.fromkeys(lines, "DELTA_BINARY_PACKED"),
+    }
+
+
 class _BatchWriter:
     """A dataset's batches to its temporary Parquet file, on a thread of its own, so that
     compressing one batch overlaps reading and checking the next."""
@@ -290,7 +306,8 @@ class _BatchWriter:
 
     def _run(self) -> None:
         try:
-            with pq.ParquetWriter(self.path, self.schema, compression="zstd") as writer:
+            options = _parquet_options(self.schema)
+            with pq.ParquetWriter(self.path, self.schema, **options) as writer:
                 while (table := self._queue.get()) is not None:
                     writer.write_table(table)
         except BaseException as exc:  # noqa: BLE001 - raised again by close()
@@ -360,7 +377,7 @@ def _read_dataset(
             )
             parts = []
             for batch in read.batches():
-                kept = keys_of(name, batch)
+                kept = keys_of(name, batch, read.encoded)
                 if kept is not None:
                     parts.append(kept)
                 if schema.personal_data:

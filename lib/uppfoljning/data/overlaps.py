@@ -23,7 +23,6 @@ match needs two different values with equal 64-bit hashes in lines that agree on
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -112,38 +111,86 @@ def key_columns(name: str) -> tuple[str, ...] | None:
     return None
 
 
-def row_hashes(table: pa.Table) -> pa.Table:
+_MIX = np.uint64(0x9E3779B97F4A7C15)
+_MIX2 = np.uint64(0xC2B2AE3D27D4EB4F)
+_NULL = np.uint64(0x6A09E667F3BCC908)  # a missing value (an empty optional amount)
+
+
+def _splitmix(h: np.ndarray) -> np.ndarray:
+    """SplitMix64's finaliser, in place: every bit of the result depends on every input bit."""
+    h ^= h >> np.uint64(30)
+    h *= np.uint64(0xBF58476D1CE4E5B9)
+    h ^= h >> np.uint64(27)
+    h *= np.uint64(0x94D049BB133111EB)
+    h ^= h >> np.uint64(31)
+    return h
+
+
+def value_hashes(values: pa.Array | pa.ChunkedArray) -> np.ndarray:
+    """A 64-bit hash of each value (uint64): equal values have equal hashes.
+
+    Text is hashed once per distinct value (Python's SipHash of the string, through the
+    column's dictionary), numbers by their bits; a missing value has a hash of its own.
+    """
+    if isinstance(values, pa.ChunkedArray):
+        values = values.combine_chunks()
+    if pa.types.is_dictionary(values.type):
+        encoded = values
+    elif pa.types.is_string(values.type) or pa.types.is_large_string(values.type):
+        encoded = pc.dictionary_encode(values)
+    else:
+        encoded = None
+    if encoded is not None:
+        distinct = np.fromiter(
+            map(hash, encoded.dictionary.to_pylist()), np.int64, len(encoded.dictionary)
+        ).view(np.uint64)
+        out = distinct[encoded.indices.fill_null(0).to_numpy()]
+    elif pa.types.is_floating(values.type):
+        numbers = pc.add(values.cast(pa.float64()), 0.0)  # -0.0 → 0.0: equal numbers
+        out = numbers.fill_null(0.0).to_numpy().view(np.uint64).copy()
+    else:
+        out = values.cast(pa.int64()).fill_null(0).to_numpy().view(np.uint64).copy()
+    if values.null_count:
+        out[values.is_null().to_numpy(zero_copy_only=False)] = _NULL
+    return out
+
+
+def row_hashes(
+    table: pa.Table, encoded: Mapping[str, pa.DictionaryArray] | None = None
+) -> pa.Table:
     """Two 64-bit hashes of each line's values (every column but `_rad`, `_fil`), combined in
-    opposite orders: equal lines have equal hashes."""
+    opposite orders: equal lines have equal hashes. `encoded`: columns already
+    dictionary-encoded (the same values)."""
     columns = [c for c in table.column_names if not c.startswith("_")]
-    quoted = ['"' + c.replace('"', '""') + '"' for c in columns]
-    forward = "hash(" + ", ".join(quoted) + ")"
-    backward = "hash('uppfoljning', " + ", ".join(reversed(quoted)) + ")"
-    relation = _duckdb().from_arrow(table.select(columns))
-    result = relation.select(f"{forward} AS {HASHES[0]}, {backward} AS {HASHES[1]}")
-    return result.to_arrow_table()
+    encoded = encoded or {}
+    hashes = [value_hashes(encoded.get(c, table.column(c))) for c in columns]
+    n = table.num_rows
+    # Horner's rule with two odd multipliers, the columns in opposite orders; each value's
+    # hash is already well mixed, the line's is mixed once more at the end.
+    forward = np.full(n, np.uint64(len(columns)), np.uint64)
+    backward = np.full(n, np.uint64(0x5851F42D4C957F2D), np.uint64)
+    for h in hashes:
+        forward *= _MIX
+        forward += h
+    for h in reversed(hashes):
+        backward *= _MIX2
+        backward += h
+    _splitmix(forward)
+    _splitmix(backward)
+    return pa.table({HASHES[0]: forward, HASHES[1]: backward})
 
 
-_local = threading.local()
-
-
-def _duckdb():  # noqa: ANN202 - duckdb is imported only when lines are hashed
-    """One in-memory DuckDB connection per thread (opening one costs a tenth of a second)."""
-    if not hasattr(_local, "con"):
-        import duckdb
-
-        _local.con = duckdb.connect()
-    return _local.con
-
-
-def keys_of(name: str, table: pa.Table) -> pa.Table | None:
-    """The columns of one validated batch that the doubled-input checks keep."""
+def keys_of(
+    name: str, table: pa.Table, encoded: Mapping[str, pa.DictionaryArray] | None = None
+) -> pa.Table | None:
+    """The columns of one validated batch that the doubled-input checks keep (`encoded`:
+    columns of the batch already dictionary-encoded, for the hashes)."""
     columns = key_columns(name)
     if columns is None:
         return None
     kept = table.select([c for c in columns if c not in HASHES])
     if HASHES[0] in columns:
-        for column, values in zip(HASHES, row_hashes(table).columns, strict=True):
+        for column, values in zip(HASHES, row_hashes(table, encoded).columns, strict=True):
             kept = kept.append_column(column, values)
     return kept
 
@@ -166,11 +213,18 @@ def _lines(values: Sequence[int]) -> str:
     return f"rad {shown}" + (f" (och {more} till)" if more > 0 else "")
 
 
-def _keyed(table: pa.Table, keys: Sequence[str]) -> pa.Table:
-    """Distinct key tuples of a table with the first line of each and the number of lines."""
-    return table.group_by(list(keys), use_threads=False).aggregate(
+def _keyed(table: pa.Table, keys: Sequence[str], cache: dict | None = None) -> pa.Table:
+    """Distinct key tuples of a table with the first line of each and the number of lines
+    (kept in `cache` for the same table: both checks of a file need it)."""
+    key = (id(table), tuple(keys))
+    if cache is not None and key in cache:
+        return cache[key]
+    keyed = table.group_by(list(keys), use_threads=False).aggregate(
         [("_rad", "min"), ("_rad", "count")]
     )
+    if cache is not None:
+        cache[key] = keyed
+    return keyed
 
 
 # --------------------------------------------------------------------------- datasets
@@ -192,12 +246,13 @@ def check_dataset(
     if name in UNIQUE_KEYS:
         _check_unique(name, files, UNIQUE_KEYS[name], problems)
     elif name in PERIOD_KEYS:
+        keyed: dict = {}  # each file's periods, for both checks (the files are all alive)
         across, within = rules.for_dataset(name)
         if across == "vagra":
-            _check_across(files, PERIOD_KEYS[name], problems, rules)
+            _check_across(files, PERIOD_KEYS[name], problems, rules, keyed)
         if within != "tillat":
             for path, table in files:
-                _check_within(path, table, PERIOD_KEYS[name], within, problems, warnings)
+                _check_within(path, table, PERIOD_KEYS[name], within, problems, warnings, keyed)
 
 
 def _with_hashes(name: str, table: pa.Table) -> pa.Table:
@@ -212,11 +267,12 @@ def _check_across(
     keys: Sequence[str],
     problems: list[str],
     rules: DuplicateRules,
+    keyed: dict | None = None,
 ) -> None:
     """The same period key in two files: name both files, the key and the first lines."""
     seen: dict[tuple, tuple[str, int]] = {}
     for path, table in files:
-        distinct = _keyed(table, keys).to_pylist()
+        distinct = _keyed(table, keys, keyed).to_pylist()
         for item in distinct:
             key = tuple(item[k] for k in keys)
             line = int(item["_rad_min"])
@@ -239,11 +295,13 @@ def _check_within(
     within: str,
     problems: list[str],
     warnings: list[str],
+    keyed: dict | None = None,
 ) -> None:
     """Identical lines in one file; a period made up of identical pairs is a double export."""
     # Only lines whose first hash occurs twice can be doubles: found by sorting the hashes,
     # cheap even for millions of lines; those few are then grouped on keys and both hashes.
-    first = np.sort(table.column(HASHES[0]).to_numpy())
+    first = np.concatenate([c.to_numpy() for c in table.column(HASHES[0]).chunks] or [[]])
+    first.sort()
     shared = np.unique(first[1:][first[1:] == first[:-1]])
     if not len(shared):
         return  # no line occurs twice: the common case, decided without listing lines
@@ -258,7 +316,7 @@ def _check_within(
     duplicate_lines = sorted(
         line for lines in doubled.column("_rad_list").to_pylist() for line in lines[1:]
     )
-    per_period = _keyed(table, keys)
+    per_period = _keyed(table, keys, keyed)
     doubled_per_period = doubled.group_by(list(keys), use_threads=False).aggregate(
         [("_rad_count", "sum")]
     )

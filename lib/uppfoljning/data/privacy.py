@@ -39,13 +39,14 @@ _ID_CANDIDATE = rf"\d{{6}}{_ID_SEPARATOR}\d{{4}}"
 ID_MASK = "[personnummer borttaget]"
 
 
-def _candidates(values: pa.Array) -> pa.Array | None:
+def _candidates(values: pa.Array, encoded: pa.DictionaryArray | None = None) -> pa.Array | None:
     """Which values hold ten digits like a personnummer, or None when none does.
 
     The pattern is matched on the column's distinct values (a ledger's texts repeat), and only
     mapped back to the lines when one matches.
     """
-    encoded = pc.dictionary_encode(values)
+    if encoded is None:
+        encoded = pc.dictionary_encode(values)
     hits = pc.match_substring_regex(encoded.dictionary, _ID_CANDIDATE)
     if not pc.any(hits).as_py():
         return None
@@ -81,11 +82,15 @@ class MaskedIds:
 
 
 def mask_personal_ids_in_batch(
-    raw: RawTable, values: pa.Array, masked: MaskedIds
+    raw: RawTable,
+    values: pa.Array,
+    masked: MaskedIds,
+    encoded: pa.DictionaryArray | None = None,
 ) -> pa.Array | pa.ChunkedArray:
     """Personal identity numbers in a free-text column (a ledger text) are masked before they
-    are stored; `masked` collects their lines for the file's warning."""
-    candidates = _candidates(values)
+    are stored; `masked` collects their lines for the file's warning. `encoded`: the values
+    dictionary-encoded, when they already are."""
+    candidates = _candidates(values, encoded)
     if candidates is None:
         return values
     found: dict[int, str] = {}

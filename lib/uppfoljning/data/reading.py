@@ -5,9 +5,10 @@ without BOM), UTF-16 or Windows-1252; XLSX works too. Every cell is read as text
 checked in `uppfoljning.data.validation`) together with the physical line it stands on, so
 that every problem can name file, line and column.
 
-A UTF-8 CSV is streamed (`open_csv_stream`): record batches of `STREAM_BLOCK` bytes, each with
-the physical lines of its rows, while a thread hashes the file and counts its line ends, so a
-ledger of millions of lines is never held whole. Whatever the stream cannot read exactly (other
+A UTF-8 CSV is streamed (`open_csv_stream`): record batches of `STREAM_BLOCK` bytes, parsed on
+a thread of their own a few batches ahead, each with the physical lines of its rows; the file
+is hashed and its line ends counted as it is read, so a ledger of millions of lines is read
+once and never held whole. Whatever the stream cannot read exactly (other
 encodings, blank lines inside the file, a malformed row) raises `NeedsWholeFile`, and the file
 is read whole by `read_csv`, which finds the encoding or the line that is wrong.
 """
@@ -19,9 +20,10 @@ import csv
 import datetime as dt
 import hashlib
 import io
+import queue
 import re
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -179,6 +181,9 @@ class RawTable:
     lines: pa.Array | None  # None: row i is on line i + first
     letters: dict[str, str] = field(default_factory=dict)  # XLSX column letters
     first: int = 2  # physical line of row 0 when `lines` is None
+    # Columns also dictionary-encoded (by the stream's parser thread): checks that look at
+    # each distinct value once, and the line hashes, use them.
+    encoded: dict[str, pa.DictionaryArray] = field(default_factory=dict)
 
     @property
     def rows(self) -> int:
@@ -267,127 +272,175 @@ class NeedsWholeFile(Exception):
     read it whole with `read_csv`, which also finds what is wrong."""
 
 
-class FileScan(threading.Thread):
-    """SHA-256 and the line ends of a file, read beside the CSV parser.
+class _ReadAlong:
+    """The file as pyarrow's CSV reader reads it, hashed (SHA-256) and its line ends counted
+    on the way, so the file is read once. `body_newlines` counts `\\n` up to the last non-blank
+    byte: with no blank lines inside the file it equals the records plus the line breaks
+    inside quoted values."""
 
-    hashlib releases the GIL on large blocks, so hashing costs wall time only where a core is
-    free. `body_newlines` counts `\\n` up to the last non-blank byte: with no blank lines inside
-    the file it equals the records plus the line breaks inside quoted values.
-    """
-
-    def __init__(self, path: Path, *, digest: bool = True) -> None:
-        super().__init__(daemon=True)
-        self.path = path
+    def __init__(self, fh: io.BufferedReader, *, digest: bool) -> None:
+        self._fh = fh
         self._digest = hashlib.sha256() if digest else None
-        self.sha256: str | None = None
-        self.body_newlines = 0
-        self.error: BaseException | None = None
+        self._newlines = self._trailing = 0
 
-    def run(self) -> None:
-        try:
-            total = trailing = 0
-            with self.path.open("rb") as fh:
-                for block in iter(lambda: fh.read(1 << 23), b""):
-                    if self._digest is not None:
-                        self._digest.update(block)
-                    total += block.count(b"\n")
-                    body = block.rstrip(b"\r\n")
-                    tail = block.count(b"\n", len(body))
-                    trailing = trailing + tail if not body else tail
-            self.body_newlines = total - trailing
+    def read(self, size: int = -1) -> bytes:
+        block = self._fh.read(size)
+        if block:
             if self._digest is not None:
-                self.sha256 = self._digest.hexdigest()
-        except BaseException as exc:  # noqa: BLE001 - re-raised by the reader's thread
-            self.error = exc
+                self._digest.update(block)  # releases the GIL on large blocks
+            count = block.count(b"\n")
+            self._newlines += count
+            tail = block[-256:]
+            body = tail.rstrip(b"\r\n")
+            if not body and len(block) > len(tail):
+                tail = block
+                body = tail.rstrip(b"\r\n")
+            if body:
+                self._trailing = tail.count(b"\n", len(body))
+            else:
+                self._trailing += count
+        return block
 
-    def result(self) -> FileScan:
-        self.join()
-        if self.error is not None:
-            raise self.error
-        return self
+    def readable(self) -> bool:
+        return True
+
+    @property
+    def closed(self) -> bool:
+        return self._fh.closed
+
+    def close(self) -> None:  # the file is closed by its owner
+        pass
+
+    @property
+    def body_newlines(self) -> int:
+        return self._newlines - self._trailing
+
+    @property
+    def sha256(self) -> str | None:
+        return self._digest.hexdigest() if self._digest is not None else None
+
+
+PARSED_AHEAD = 2  # record batches parsed ahead of the one being checked
+
+
+class _Parsed:
+    """The end of the parser thread's batches."""
 
 
 @dataclass
 class CsvStream:
-    """A UTF-8 CSV read batch by batch; `batches()` yields RawTables with exact lines."""
+    """A UTF-8 CSV read batch by batch; `batches()` yields RawTables with exact lines.
+
+    pyarrow's streaming CSV reader parses the file in blocks of `STREAM_BLOCK` bytes on a
+    thread of its own (it releases the GIL), a few batches ahead of the one being checked, so
+    parsing overlaps checking and converting. The file is hashed while it is read (`sha256`,
+    once every batch has been read).
+    """
 
     path: Path
     columns: list[str]
     delimiter: str
-    scan: FileScan
+    digest: bool = True
+    encode: frozenset[str] = frozenset()  # columns to dictionary-encode as they are parsed
+    sha256: str | None = None
 
-    def _pieces(self) -> Iterator[bytes]:
-        """The records after the header in pieces of about 4 × STREAM_BLOCK bytes, each ending
-        at a line end outside quotes (an even number of `"` before it)."""
-        size = 4 * STREAM_BLOCK
-        carry = b""
-        with self.path.open("rb") as fh:
-            fh.readline()  # the header: read_csv_stream saw it hold no quotes
-            while block := fh.read(size):
-                data = carry + block
-                end = data.rfind(b"\n")
-                while end >= 0 and b'"' in data and _quotes(data, end) % 2:
-                    end = data.rfind(b"\n", 0, end)
-                if end < 0:
-                    carry = data
-                    continue
-                yield data[: end + 1]
-                carry = data[end + 1 :]
-        if carry:
-            yield carry
-
-    def _record_batches(self) -> Iterator[pa.RecordBatch]:
-        """Every piece parsed by pyarrow on all cores, as record batches of text cells."""
+    def _options(self) -> tuple:
         header = self.columns
-        read_options = pacsv.ReadOptions(column_names=header, block_size=STREAM_BLOCK)
-        parse_options = pacsv.ParseOptions(delimiter=self.delimiter, newlines_in_values=True)
-        convert_options = pacsv.ConvertOptions(
-            column_types={h: pa.string() for h in header},
-            strings_can_be_null=False,
-            quoted_strings_can_be_null=False,
+        return (
+            pacsv.ReadOptions(column_names=header, skip_rows=1, block_size=STREAM_BLOCK),
+            pacsv.ParseOptions(delimiter=self.delimiter, newlines_in_values=True),
+            pacsv.ConvertOptions(
+                column_types={h: pa.string() for h in header},
+                strings_can_be_null=False,
+                quoted_strings_can_be_null=False,
+            ),
         )
-        for piece in self._pieces():
-            if not piece.strip():
-                continue  # blank lines only: the line-end count below sends the file whole
-            table = pacsv.read_csv(
-                pa.py_buffer(piece),
-                read_options=read_options,
-                parse_options=parse_options,
-                convert_options=convert_options,
-            )
-            yield from table.to_batches()
+
+    def _record_batches(self) -> Iterator[pa.RecordBatch | _ReadAlong]:
+        """Every record batch of text cells, then the file as read (hash, line ends)."""
+        ahead: queue.Queue = queue.Queue(maxsize=PARSED_AHEAD)
+        stop = threading.Event()
+
+        def put(item: object) -> bool:
+            while not stop.is_set():
+                try:
+                    ahead.put(item, timeout=0.1)
+                    return True
+                except queue.Full:
+                    continue
+            return False
+
+        def parse() -> None:
+            try:
+                with self.path.open("rb") as fh:
+                    source = _ReadAlong(fh, digest=self.digest)
+                    read, parse_options, convert = self._options()
+                    reader = pacsv.open_csv(
+                        source,
+                        read_options=read,
+                        parse_options=parse_options,
+                        convert_options=convert,
+                    )
+                    for batch in reader:
+                        encoded = {
+                            h: pc.dictionary_encode(batch.column(i))
+                            for i, h in enumerate(self.columns)
+                            if h in self.encode
+                        }
+                        if not put((batch, encoded)):
+                            return
+                put(source)
+            except BaseException as exc:  # noqa: BLE001 - raised again in the reader's thread
+                put(exc)
+
+        thread = threading.Thread(target=parse, daemon=True)
+        thread.start()
+        try:
+            while True:
+                item = ahead.get()
+                if isinstance(item, BaseException):
+                    raise item
+                yield item
+                if isinstance(item, _ReadAlong):
+                    return
+        finally:
+            stop.set()
+            thread.join()
 
     def batches(self) -> Iterator[RawTable]:
         """Record batches of cells as text; raises NeedsWholeFile when lines or encoding could
         not be kept exactly."""
         header = self.columns
-        reader = self._record_batches()
         rows = newlines = 0  # records and quoted line breaks before this batch
+        source = None
         try:
-            for batch in reader:
+            for item in self._record_batches():
+                if isinstance(item, _ReadAlong):
+                    source = item
+                    break
+                batch, encoded = item
+                if not batch.num_rows:
+                    continue
                 data = {h: batch.column(i) for i, h in enumerate(header)}
                 extra = _quoted_newlines(data, batch.num_rows)
                 first = 2 + rows + newlines
                 if extra is None:
-                    yield RawTable(self.path, header, data, None, first=first)
+                    yield RawTable(self.path, header, data, None, first=first, encoded=encoded)
                 else:
                     starts = (
                         first
                         + np.arange(batch.num_rows)
                         + np.concatenate([[0], np.cumsum(extra)[:-1]])
                     )
-                    yield RawTable(self.path, header, data, pa.array(starts, pa.int64()))
+                    lines = pa.array(starts, pa.int64())
+                    yield RawTable(self.path, header, data, lines, encoded=encoded)
                     newlines += int(extra.sum())
                 rows += batch.num_rows
         except pa.ArrowInvalid as exc:  # not UTF-8, or a row with the wrong number of fields
             raise NeedsWholeFile(str(exc)) from exc
-        if self.scan.result().body_newlines != rows + newlines:
+        if source is None or source.body_newlines != rows + newlines:
             raise NeedsWholeFile("blank lines inside the file")
-
-
-def _quotes(data: bytes, end: int) -> int:
-    """The number of `"` in data[:end], counted by numpy (bytes.count is several times slower)."""
-    return int(np.count_nonzero(np.frombuffer(data, np.uint8, end) == 34))
+        self.sha256 = source.sha256
 
 
 def _quoted_newlines(data: dict[str, pa.Array], rows: int) -> np.ndarray | None:
@@ -406,9 +459,12 @@ def _quoted_newlines(data: dict[str, pa.Array], rows: int) -> np.ndarray | None:
     return extra
 
 
-def open_csv_stream(path: Path, problems: list[str], *, digest: bool = True) -> CsvStream | None:
+def open_csv_stream(
+    path: Path, problems: list[str], *, digest: bool = True, encode: Iterable[str] = ()
+) -> CsvStream | None:
     """A stream over a UTF-8 CSV, or None when the file must be read whole (another encoding,
-    UTF-16, old Mac line ends, no data lines, a header problem)."""
+    UTF-16, old Mac line ends, no data lines, a header problem). The columns in `encode` are
+    also dictionary-encoded as they are parsed (`RawTable.encoded`)."""
     with path.open("rb") as fh:
         probe = fh.read(_PROBE)
         whole = len(probe) < _PROBE
@@ -430,9 +486,7 @@ def open_csv_stream(path: Path, problems: list[str], *, digest: bool = True) -> 
     header = [_normalise_header(h) for h in next(csv.reader([first_line], delimiter=delimiter))]
     if len(set(header)) != len(header) or b'"' in head:
         return None  # read_csv names the doubled column; quoted headers are rare
-    scan = FileScan(path, digest=digest)
-    scan.start()
-    return CsvStream(path, header, delimiter, scan)
+    return CsvStream(path, header, delimiter, digest=digest, encode=frozenset(encode))
 
 
 def _line_numbers(

@@ -26,7 +26,7 @@ from uppfoljning.data.reading import (
     read_csv,
     read_xlsx,
 )
-from uppfoljning.data.schemas import KIND_PATTERNS, Schema
+from uppfoljning.data.schemas import KIND_PATTERNS, Column, Schema
 
 # Row-level rules of the placement register (beyond the column types).
 PLACEMENT_FLAGS = frozenset({"", "ja", "j", "nej", "n", "1", "0", "x", "sant", "falskt"})
@@ -90,7 +90,43 @@ def _normalise_amounts(arr: pa.Array, decimal_comma: bool, dots: bool, present: 
     """Stripped amounts → `"1234.50"`: with a decimal comma dots (thousands) are dropped."""
     if decimal_comma and dots:
         arr = pc.replace_substring(arr, ".", "")
-    return _replace_if_present(arr, ",", ".", present)
+    if b"," not in present:
+        return arr
+    # An ASCII byte for another: the bytes swapped in a copy, offsets and validity kept (an
+    # ASCII byte is never part of a longer UTF-8 sequence).
+    validity, offsets, data = arr.buffers()
+    swapped = np.frombuffer(data, np.uint8).copy()
+    swapped[swapped == ord(",")] = ord(".")
+    buffers = [validity, offsets, pa.py_buffer(swapped)]
+    return pa.Array.from_buffers(arr.type, len(arr), buffers, arr.null_count, arr.offset)
+
+
+# Amounts whose bytes are only these are checked by the cast itself (`_cast_amounts`).
+_PLAIN_AMOUNT_BYTES = b"0123456789-,. \xc2\xa0"
+
+
+def _cast_amounts(values: pa.Array, present: bytes) -> pa.Array | None:
+    """Normalised amounts as float64 when every one of them is valid, known without the
+    pattern; None when some may not be (then the pattern says which).
+
+    Amounts written with only digits, `-`, `,`, `.`, spaces and no-break spaces are, once
+    normalised, made of digits, `-` and `.`. Of those strings the cast accepts what the
+    pattern `^-?\\d+(\\.\\d+)?$` accepts and also `.5`, `-.5` and `5.`, and refuses every other
+    one (and the empty string); so a cast that succeeds on values none of which starts with
+    `.` or `-.` or ends with `.` is a cast of valid amounts only, to the same numbers.
+    """
+    if len(values) == 0 or present.translate(None, _PLAIN_AMOUNT_BYTES):
+        return None
+    if (
+        pc.any(pc.starts_with(values, ".")).as_py()
+        or pc.any(pc.starts_with(values, "-.")).as_py()
+        or pc.any(pc.ends_with(values, ".")).as_py()
+    ):
+        return None
+    try:
+        return pc.cast(values, pa.float64())
+    except pa.ArrowInvalid:
+        return None
 
 
 @dataclass
@@ -148,6 +184,9 @@ class FileValidator:
         self._batch_dots: set[str] = set()
         self._present: dict[str, bytes] = {}  # each amount column's bytes in this batch
         self._letters: dict[str, str] = {}
+        # Dictionary encodings of the last batch's output columns (values unchanged by the
+        # checks), for the line hashes.
+        self.encoded: dict[str, pa.DictionaryArray] = {}
         known = {c.name for c in schema.columns}
         self.missing = [c for c in schema.required if c not in columns]
         for col in self.missing:
@@ -178,6 +217,7 @@ class FileValidator:
         if self.missing:
             return None
         self._letters = raw.letters
+        self.encoded = {}
         n = raw.rows
         stripped = self._decimal_mark(raw)
         comma = bool(self._comma)
@@ -192,12 +232,26 @@ class FileValidator:
             original = raw.data[column.name]
             if isinstance(original, pa.ChunkedArray):
                 original = original.combine_chunks()
+            encoded = raw.encoded.get(column.name)
+            amounts = None
             if column.kind == "amount":
                 values = stripped[column.name]
-                empty = pc.equal(values, "")
-                values = _normalise_amounts(
-                    values, comma, column.name in self._batch_dots, self._present[column.name]
+                present = self._present[column.name]
+                normalised = _normalise_amounts(
+                    values, comma, column.name in self._batch_dots, present
                 )
+                amounts = _cast_amounts(normalised, present)
+                # valid as they stand (no empty cell: the cast refuses it), else checked
+                empty = invalid = None if amounts is not None else pc.equal(values, "")
+                values = normalised
+            elif encoded is not None and len(encoded) == n:
+                # The same checks on each distinct value once, mapped to the lines only for
+                # the problems.
+                values, encoded, invalid = self._check_distinct(column, original, encoded)
+                if invalid is not None:
+                    self._value_problems(position, column.name, raw, original, invalid)
+                    continue
+                empty = invalid = None
             elif (
                 column.kind in KIND_PATTERNS
                 and not pc.any(self._invalid(column.kind, original, pc.equal(original, ""))).as_py()
@@ -208,18 +262,23 @@ class FileValidator:
                 values = pc.utf8_trim_whitespace(original)
                 empty = pc.equal(values, "")
             must_fill = column.required and not column.allow_empty
-            invalid = (
-                self._invalid(column.kind, values, empty) if column.kind in KIND_PATTERNS else None
-            )
-            if must_fill:
-                invalid = empty if invalid is None else pc.or_(invalid, empty)
+            if empty is not None:
+                invalid = (
+                    self._invalid(column.kind, values, empty)
+                    if column.kind in KIND_PATTERNS
+                    else None
+                )
+                if must_fill:
+                    invalid = empty if invalid is None else pc.or_(invalid, empty)
             if invalid is not None and pc.any(invalid).as_py():
                 self._value_problems(position, column.name, raw, original, invalid)
                 continue
             placements = self.schema.name == "placeringar"  # its row rules need the columns
             if column.name in self._failed_columns or (self.failed and not placements):
                 continue
-            if column.kind == "amount":
+            if amounts is not None:
+                out[column.name] = amounts
+            elif column.kind == "amount":
                 if pc.any(empty).as_py():
                     values = pc.if_else(empty, pa.scalar(None, pa.string()), values)
                 out[column.name] = pc.cast(values, pa.float64())
@@ -227,9 +286,13 @@ class FileValidator:
                 out[column.name] = pc.cast(values, pa.int32())
             elif column.kind == "text" and not self.schema.personal_data:
                 masked = self._masked.setdefault(column.name, MaskedIds())
-                out[column.name] = mask_personal_ids_in_batch(raw, values, masked)
+                out[column.name] = mask_personal_ids_in_batch(raw, values, masked, encoded)
+                if out[column.name] is values and encoded is not None:
+                    self.encoded[column.name] = encoded
             else:
                 out[column.name] = values
+                if encoded is not None:
+                    self.encoded[column.name] = encoded
         if self.schema.personal_data:
             self._personal_ids(raw)
         self.rows += n
@@ -243,6 +306,34 @@ class FileValidator:
             pa.array(np.zeros(n, np.int32)), pa.array([self.name])
         )
         return pa.Table.from_pydict(out, schema=self.target)
+
+    def _check_distinct(
+        self, column: Column, original: pa.Array, encoded: pa.DictionaryArray
+    ) -> tuple[pa.Array, pa.DictionaryArray, pa.Array | None]:
+        """A non-amount column's checks on its distinct values: (values, their encoding, the
+        lines that are wrong or None). The same as the checks line by line: every check
+        looks at one value at a time."""
+        distinct, indices = encoded.dictionary, encoded.indices
+        kind = column.kind
+        if (
+            kind in KIND_PATTERNS
+            and not pc.any(self._invalid(kind, distinct, pc.equal(distinct, ""))).as_py()
+        ):
+            values, checked = original, distinct  # every cell is valid as it stands
+        else:
+            checked = pc.utf8_trim_whitespace(distinct)
+            if pc.all(pc.equal(checked, distinct)).as_py():
+                values, checked = original, distinct  # nothing to trim
+            else:
+                values = pc.take(checked, indices)
+                encoded = pa.DictionaryArray.from_arrays(indices, checked)
+        empty = pc.equal(checked, "")
+        invalid = self._invalid(kind, checked, empty) if kind in KIND_PATTERNS else None
+        if column.required and not column.allow_empty:
+            invalid = empty if invalid is None else pc.or_(invalid, empty)
+        if invalid is not None and pc.any(invalid).as_py():
+            return values, encoded, pc.take(invalid, indices)
+        return values, encoded, None
 
     def _invalid(self, kind: str, values: pa.Array, empty: pa.Array) -> pa.Array:
         if kind == "code":  # RE2's \d is ASCII: the same as ascii_is_decimal, only faster
@@ -301,7 +392,8 @@ class FileValidator:
             if self.spreadsheet:
                 continue
             if column not in self._first_comma and b"," in present:
-                at = pc.index(pc.match_substring(values, ","), True).as_py()
+                found = pc.indices_nonzero(pc.match_substring(values, ","))
+                at = found[0].as_py() if len(found) else -1
                 if at >= 0:
                     self._first_comma[column] = (raw.line(at), raw.data[column][at].as_py())
             if b"." not in present:
@@ -500,6 +592,12 @@ class FileRead:
     warnings: list[str] = field(default_factory=list)
     sha256: str | None = None
     rows: int = 0
+    validator: FileValidator | None = field(default=None, repr=False)
+
+    @property
+    def encoded(self) -> dict[str, pa.DictionaryArray]:
+        """Dictionary encodings of columns of the batch just yielded (for the line hashes)."""
+        return self.validator.encoded if self.validator is not None else {}
 
     def batches(self) -> Iterator[pa.Table]:
         """Typed batches while the file has no problem; raises Restart when the file must be
@@ -507,7 +605,8 @@ class FileRead:
         path, problems = self.path, self.problems
         stream = None
         if not self.whole and path.suffix.lower() != ".xlsx":
-            stream = open_csv_stream(path, problems, digest=self.digest)
+            text = [c.name for c in self.schema.columns if c.kind != "amount"]
+            stream = open_csv_stream(path, problems, digest=self.digest, encode=text)
         if stream is None:
             raw = _whole_file(path, self.schema, problems)
             if raw is None:
@@ -524,6 +623,7 @@ class FileRead:
             care_forms=self.care_forms,
             decimal_comma=self.decimal_comma,
         )
+        self.validator = validator
         try:
             for part in parts:
                 table = validator.batch(part)
@@ -532,7 +632,7 @@ class FileRead:
         except NeedsWholeFile as exc:
             raise Restart(path, whole=True) from exc
         if stream is not None and self.digest:
-            self.sha256 = stream.scan.result().sha256
+            self.sha256 = stream.sha256
         self.rows = validator.rows
         file_problems, self.warnings = validator.finish()
         problems.extend(file_problems)
