@@ -7,8 +7,9 @@ that every problem can name file, line and column.
 
 A UTF-8 CSV is streamed (`open_csv_stream`): record batches of `STREAM_BLOCK` bytes, parsed on
 a thread of their own a few batches ahead, each with the physical lines of its rows; the file
-is hashed and its line ends counted as it is read, so a ledger of millions of lines is read
-once and never held whole. Whatever the stream cannot read exactly (other
+is hashed as it is read, so a ledger of millions of lines is read once and never held whole.
+Blank lines at its end are not parsed; one inside it shows as a row of empty cells (or, in a
+file of one column, as a line end too many). Whatever the stream cannot read exactly (other
 encodings, blank lines inside the file, a malformed row) raises `NeedsWholeFile`, and the file
 is read whole by `read_csv`, which finds the encoding or the line that is wrong.
 """
@@ -273,21 +274,35 @@ class NeedsWholeFile(Exception):
 
 
 class _ReadAlong:
-    """The file as pyarrow's CSV reader reads it, hashed (SHA-256) and its line ends counted
-    on the way, so the file is read once. `body_newlines` counts `\\n` up to the last non-blank
-    byte: with no blank lines inside the file it equals the records plus the line breaks
-    inside quoted values."""
+    """The file as pyarrow's CSV reader reads it, hashed (SHA-256) on the way, so the file is
+    read once.
 
-    def __init__(self, fh: io.BufferedReader, *, digest: bool) -> None:
+    With `end` (the offset after the last byte that is not a line end) the reader is given
+    the file up to there and told not to skip empty lines: a blank line inside the file is
+    then a row of empty cells (`_empty_rows`: the file is read whole), and the blank lines at
+    the end are hashed but not parsed, so no line end needs counting. Without `end` (a file
+    of one column, where an empty line is a valid row) the line ends are counted:
+    `body_newlines` counts `\\n` up to the last non-blank byte, which with no blank lines
+    inside the file equals the records plus the line breaks inside quoted values."""
+
+    def __init__(self, fh: io.BufferedReader, *, digest: bool, end: int | None = None) -> None:
         self._fh = fh
         self._digest = hashlib.sha256() if digest else None
         self._newlines = self._trailing = 0
+        self._end = end
+        self._position = 0
 
     def read(self, size: int = -1) -> bytes:
+        if self._end is not None:
+            left = self._end - self._position
+            size = left if size < 0 else min(size, left)
+            if size <= 0:
+                return b""
         block = self._fh.read(size)
-        if block:
-            if self._digest is not None:
-                self._digest.update(block)  # releases the GIL on large blocks
+        self._position += len(block)
+        if block and self._digest is not None:
+            self._digest.update(block)  # releases the GIL on large blocks
+        if block and self._end is None:
             count = block.count(b"\n")
             self._newlines += count
             tail = block[-256:]
@@ -300,6 +315,17 @@ class _ReadAlong:
             else:
                 self._trailing += count
         return block
+
+    def finish(self) -> None:
+        """Hash the blank lines after `end`, which the parser was not given."""
+        if self._digest is not None:
+            for block in iter(lambda: self._fh.read(1 << 20), b""):
+                self._digest.update(block)
+
+    @property
+    def counted(self) -> bool:
+        """Whether `body_newlines` was counted (else blank lines are rows of empty cells)."""
+        return self._end is None
 
     def readable(self) -> bool:
         return True
@@ -342,13 +368,18 @@ class CsvStream:
     delimiter: str
     digest: bool = True
     encode: frozenset[str] = frozenset()  # columns to dictionary-encode as they are parsed
+    body_end: int | None = None  # offset after the last byte that is not a line end
     sha256: str | None = None
 
     def _options(self) -> tuple:
         header = self.columns
         return (
             pacsv.ReadOptions(column_names=header, skip_rows=1, block_size=STREAM_BLOCK),
-            pacsv.ParseOptions(delimiter=self.delimiter, newlines_in_values=True),
+            pacsv.ParseOptions(
+                delimiter=self.delimiter,
+                newlines_in_values=True,
+                ignore_empty_lines=self.body_end is None,
+            ),
             pacsv.ConvertOptions(
                 column_types={h: pa.string() for h in header},
                 strings_can_be_null=False,
@@ -373,7 +404,7 @@ class CsvStream:
         def parse() -> None:
             try:
                 with self.path.open("rb") as fh:
-                    source = _ReadAlong(fh, digest=self.digest)
+                    source = _ReadAlong(fh, digest=self.digest, end=self.body_end)
                     read, parse_options, convert = self._options()
                     reader = pacsv.open_csv(
                         source,
@@ -389,6 +420,7 @@ class CsvStream:
                         }
                         if not put((batch, encoded)):
                             return
+                    source.finish()
                 put(source)
             except BaseException as exc:  # noqa: BLE001 - raised again in the reader's thread
                 put(exc)
@@ -422,6 +454,8 @@ class CsvStream:
                 if not batch.num_rows:
                     continue
                 data = {h: batch.column(i) for i, h in enumerate(header)}
+                if self.body_end is not None and _empty_rows(data, batch.num_rows):
+                    raise NeedsWholeFile("a blank line, or a line of empty cells")
                 extra = _quoted_newlines(data, batch.num_rows)
                 first = 2 + rows + newlines
                 if extra is None:
@@ -438,9 +472,25 @@ class CsvStream:
                 rows += batch.num_rows
         except pa.ArrowInvalid as exc:  # not UTF-8, or a row with the wrong number of fields
             raise NeedsWholeFile(str(exc)) from exc
-        if source is None or source.body_newlines != rows + newlines:
+        if source is None or (source.counted and source.body_newlines != rows + newlines):
             raise NeedsWholeFile("blank lines inside the file")
         self.sha256 = source.sha256
+
+
+def _empty_rows(data: dict[str, pa.Array], rows: int) -> bool:
+    """Whether some record has only empty cells: a blank line (or one of delimiters only,
+    wrong anyway, which the whole file's reading tells apart). The first column's lengths
+    find the candidates; the other columns are looked at only there."""
+    candidates = None
+    for values in data.values():
+        offsets = np.frombuffer(values.buffers()[1], np.int32, rows + 1, values.offset * 4)
+        if candidates is None:
+            candidates = np.flatnonzero(offsets[1:] == offsets[:-1])
+        else:
+            candidates = candidates[offsets[candidates + 1] == offsets[candidates]]
+        if not len(candidates):
+            return False
+    return candidates is not None
 
 
 def _quoted_newlines(data: dict[str, pa.Array], rows: int) -> np.ndarray | None:
@@ -486,7 +536,18 @@ def open_csv_stream(
     header = [_normalise_header(h) for h in next(csv.reader([first_line], delimiter=delimiter))]
     if len(set(header)) != len(header) or b'"' in head:
         return None  # read_csv names the doubled column; quoted headers are rare
-    return CsvStream(path, header, delimiter, digest=digest, encode=frozenset(encode))
+    body_end = None
+    if len(header) > 1:  # an empty line is a wrong row only when a row has several fields
+        size = path.stat().st_size
+        with path.open("rb") as fh:
+            fh.seek(max(0, size - _PROBE))
+            tail = fh.read()
+        body = tail.rstrip(b"\r\n")
+        if body or size <= _PROBE:
+            body_end = size - (len(tail) - len(body))
+    return CsvStream(
+        path, header, delimiter, digest=digest, encode=frozenset(encode), body_end=body_end
+    )
 
 
 def _line_numbers(

@@ -59,6 +59,11 @@ class Restart(Exception):
         self.path, self.whole, self.comma = path, whole, comma
 
 
+# Amounts whose bytes are only these are stripped in one pass
+# (`_without_spaces`) and checked by the cast itself (`_cast_amounts`).
+_PLAIN_AMOUNT_BYTES = b"0123456789-,. \xc2\xa0"
+
+
 def _value_bytes(arr: pa.Array) -> bytes:
     """All of a string array's characters as one bytes object: `in` on it tells in a
     millisecond whether any value holds a character, where a kernel looks at every value."""
@@ -77,6 +82,12 @@ def _strip_amounts(arr: pa.Array) -> tuple[pa.Array, bytes]:
     """`"1 234,50"`, `"1\u00a0234,50"`, `"−12"` → `"1234,50"`, `"-12"` (separators kept), and
     the bytes of the values as they were (what they can hold)."""
     present = _value_bytes(arr)
+    if not arr.null_count and not present.translate(None, _PLAIN_AMOUNT_BYTES):
+        # Only digits, `-`, `,`, `.`, spaces and no-break spaces: the only white space there
+        # is to remove, in one pass over the bytes.
+        if b" " in present or b"\xc2" in present:
+            arr = _without_spaces(arr)
+        return arr, present
     for space in _AMOUNT_SPACES:
         arr = _replace_if_present(arr, space, "", present)
     # The separators are gone wherever they were; other white space is trimmed off the ends
@@ -84,6 +95,21 @@ def _strip_amounts(arr: pa.Array) -> tuple[pa.Array, bytes]:
     if any(marker in present for marker in _OTHER_SPACE_BYTES):
         arr = pc.utf8_trim_whitespace(arr)
     return _replace_if_present(arr, "\u2212", "-", present), present
+
+
+def _without_spaces(arr: pa.Array) -> pa.Array:
+    """Spaces and no-break spaces dropped from values (without nulls) of plain amount bytes:
+    there the no-break space is the only non-ASCII character, so its two bytes (C2 A0) occur
+    nowhere else and can be dropped byte by byte, the offsets shifted by what went before."""
+    n = len(arr)
+    offsets = np.frombuffer(arr.buffers()[1], np.int32, n + 1, arr.offset * 4)
+    raw = np.frombuffer(arr.buffers()[2], np.uint8)[offsets[0] : offsets[-1]]
+    offsets = offsets - offsets[0]
+    drop = (raw == 0x20) | (raw == 0xC2) | (raw == 0xA0)
+    before = np.zeros(len(raw) + 1, np.int32)
+    np.cumsum(drop, dtype=np.int32, out=before[1:])
+    buffers = [None, pa.py_buffer(offsets - before[offsets]), pa.py_buffer(raw[~drop])]
+    return pa.Array.from_buffers(pa.string(), n, buffers, 0)
 
 
 def _normalise_amounts(arr: pa.Array, decimal_comma: bool, dots: bool, present: bytes) -> pa.Array:
@@ -99,10 +125,6 @@ def _normalise_amounts(arr: pa.Array, decimal_comma: bool, dots: bool, present: 
     swapped[swapped == ord(",")] = ord(".")
     buffers = [validity, offsets, pa.py_buffer(swapped)]
     return pa.Array.from_buffers(arr.type, len(arr), buffers, arr.null_count, arr.offset)
-
-
-# Amounts whose bytes are only these are checked by the cast itself (`_cast_amounts`).
-_PLAIN_AMOUNT_BYTES = b"0123456789-,. \xc2\xa0"
 
 
 def _cast_amounts(values: pa.Array, present: bytes) -> pa.Array | None:
