@@ -36,7 +36,7 @@ import pyarrow.csv as pacsv
 from uppfoljning.data.schemas import Schema
 
 RAW_SUFFIXES = (".csv", ".txt", ".tsv", ".xlsx")
-STREAM_BLOCK = 1 << 24  # bytes of CSV per record batch; tests make it small
+STREAM_BLOCK = 1 << 22  # bytes of CSV per record batch; tests make it small
 _PROBE = 1 << 20  # bytes read to find the header, the delimiter and the line ends
 MAX_ERRORS_PER_COLUMN = 5  # problems listed per column and file before "… more"
 
