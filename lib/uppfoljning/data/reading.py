@@ -349,25 +349,22 @@ class _ReadAlong:
 PARSED_AHEAD = 2  # record batches parsed ahead of the one being checked
 
 
-class _Parsed:
-    """The end of the parser thread's batches."""
-
-
 @dataclass
 class CsvStream:
     """A UTF-8 CSV read batch by batch; `batches()` yields RawTables with exact lines.
 
     pyarrow's streaming CSV reader parses the file in blocks of `STREAM_BLOCK` bytes on a
-    thread of its own (it releases the GIL), a few batches ahead of the one being checked, so
-    parsing overlaps checking and converting. The file is hashed while it is read (`sha256`,
-    once every batch has been read).
+    thread of its own (it releases the GIL), and the `encode` columns are dictionary-encoded
+    on another, a few batches ahead of the one being checked, so parsing, encoding, checking
+    and converting overlap. The file is hashed while it is read (`sha256`, once every batch
+    has been read).
     """
 
     path: Path
     columns: list[str]
     delimiter: str
     digest: bool = True
-    encode: frozenset[str] = frozenset()  # columns to dictionary-encode as they are parsed
+    encode: frozenset[str] = frozenset()  # columns to dictionary-encode once parsed
     body_end: int | None = None  # offset after the last byte that is not a line end
     sha256: str | None = None
 
@@ -387,15 +384,22 @@ class CsvStream:
             ),
         )
 
-    def _record_batches(self) -> Iterator[pa.RecordBatch | _ReadAlong]:
-        """Every record batch of text cells, then the file as read (hash, line ends)."""
+    def _record_batches(self) -> Iterator[tuple | _ReadAlong]:
+        """Every record batch of text cells with its dictionary-encoded columns, then the file
+        as read (hash, line ends).
+
+        Two threads a few batches ahead: one parses, the next dictionary-encodes what it
+        parsed, so that encoding (a third of the parser's time) overlaps the parsing of the
+        next batch instead of holding it up.
+        """
+        parsed: queue.Queue = queue.Queue(maxsize=PARSED_AHEAD)
         ahead: queue.Queue = queue.Queue(maxsize=PARSED_AHEAD)
         stop = threading.Event()
 
-        def put(item: object) -> bool:
+        def put(target: queue.Queue, item: object) -> bool:
             while not stop.is_set():
                 try:
-                    ahead.put(item, timeout=0.1)
+                    target.put(item, timeout=0.1)
                     return True
                 except queue.Full:
                     continue
@@ -413,20 +417,35 @@ class CsvStream:
                         convert_options=convert,
                     )
                     for batch in reader:
+                        if not put(parsed, batch):
+                            return
+                    source.finish()
+                put(parsed, source)
+            except BaseException as exc:  # noqa: BLE001 - raised again in the reader's thread
+                put(parsed, exc)
+
+        def encode() -> None:
+            while not stop.is_set():
+                try:
+                    item = parsed.get(timeout=0.1)
+                except queue.Empty:
+                    continue
+                if isinstance(item, pa.RecordBatch):
+                    try:
                         encoded = {
-                            h: pc.dictionary_encode(batch.column(i))
+                            h: pc.dictionary_encode(item.column(i))
                             for i, h in enumerate(self.columns)
                             if h in self.encode
                         }
-                        if not put((batch, encoded)):
-                            return
-                    source.finish()
-                put(source)
-            except BaseException as exc:  # noqa: BLE001 - raised again in the reader's thread
-                put(exc)
+                        item = (item, encoded)
+                    except BaseException as exc:  # noqa: BLE001 - raised again by the reader
+                        item = exc
+                if not put(ahead, item) or not isinstance(item, tuple):
+                    return  # stopped, or the end (the file as read, or an error) passed on
 
-        thread = threading.Thread(target=parse, daemon=True)
-        thread.start()
+        threads = [threading.Thread(target=f, daemon=True) for f in (parse, encode)]
+        for thread in threads:
+            thread.start()
         try:
             while True:
                 item = ahead.get()
@@ -437,7 +456,8 @@ class CsvStream:
                     return
         finally:
             stop.set()
-            thread.join()
+            for thread in threads:
+                thread.join()
 
     def batches(self) -> Iterator[RawTable]:
         """Record batches of cells as text; raises NeedsWholeFile when lines or encoding could
