@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from uppfoljning.data.overlaps import (
@@ -283,7 +284,9 @@ def _parquet_options(schema: pa.Schema) -> dict:
     dictionary only for text (codes, periods and texts repeat, amounts and line
     numbers seldom do: their dictionaries would cost time and be dropped again), line
     numbers delta-encoded; min/max statistics for the periods and the numbers only (those
-    of codes and texts cost a tenth of the writing and prune nothing)."""
+    of codes and texts cost a tenth of the writing and prune nothing). The Arrow schema is
+    not stored: the text is written from dictionary arrays (`_storage_table`) but read back
+    as the plain text it is."""
     text = [f.name for f in schema if pa.types.is_string(f.type) or pa.types.is_dictionary(f.type)]
     stats = [f.name for f in schema if f.name == "period" or f.name not in text]
     lines = [f.name for f in schema if f.name == "_rad"]
@@ -292,16 +295,42 @@ def _parquet_options(schema: pa.Schema) -> dict:
         "use_dictionary": text,
         "write_statistics": stats,
         "column_encoding": dict.fromkeys(lines, "DELTA_BINARY_PACKED"),
+        "store_schema": False,
     }
+
+
+def _storage_schema(schema: pa.Schema) -> pa.Schema:
+    """The schema as written: every text column a dictionary."""
+    text = pa.dictionary(pa.int32(), pa.string())
+    return pa.schema(pa.field(f.name, text) if pa.types.is_string(f.type) else f for f in schema)
+
+
+def _storage_table(
+    table: pa.Table, encoded: Mapping[str, pa.DictionaryArray], schema: pa.Schema
+) -> pa.Table:
+    """A batch with its text as dictionary arrays: the encodings the checks already made
+    where there are some, else encoded here. The Parquet writer writes an Arrow dictionary
+    as it is, where it would otherwise hash every value again to build its own."""
+    columns = []
+    for field_ in schema:
+        values = table.column(field_.name)
+        if pa.types.is_dictionary(field_.type) and not pa.types.is_dictionary(values.type):
+            given = encoded.get(field_.name)
+            if given is not None and len(given) == len(values):
+                values = given
+            else:
+                values = pc.dictionary_encode(values)
+        columns.append(values)
+    return pa.Table.from_arrays(columns, schema=schema)
 
 
 class _BatchWriter:
     """A dataset's batches to its temporary Parquet file, on a thread of its own, so that
-    compressing one batch overlaps reading and checking the next."""
+    encoding and writing one batch overlaps reading and checking the next."""
 
     def __init__(self, path: Path, schema: pa.Schema) -> None:
-        self.path, self.schema = path, schema
-        self._queue: queue.Queue[pa.Table | None] = queue.Queue(maxsize=WRITE_QUEUE)
+        self.path, self.schema = path, _storage_schema(schema)
+        self._queue: queue.Queue[tuple | None] = queue.Queue(maxsize=WRITE_QUEUE)
         self._error: BaseException | None = None
         self._thread = threading.Thread(target=self._run, daemon=True)
         self._thread.start()
@@ -310,15 +339,17 @@ class _BatchWriter:
         try:
             options = _parquet_options(self.schema)
             with pq.ParquetWriter(self.path, self.schema, **options) as writer:
-                while (table := self._queue.get()) is not None:
-                    writer.write_table(table)
+                while (item := self._queue.get()) is not None:
+                    writer.write_table(_storage_table(*item, self.schema))
         except BaseException as exc:  # noqa: BLE001 - raised again by close()
             self._error = exc
             while self._queue.get() is not None:  # let the reader go on to its end
                 pass
 
-    def put(self, table: pa.Table) -> None:
-        self._queue.put(table)
+    def put(self, table: pa.Table, encoded: Mapping[str, pa.DictionaryArray] | None = None) -> None:
+        """Queue a batch; `encoded`: dictionary encodings of some of its text columns (the
+        same values)."""
+        self._queue.put((table, encoded or {}))
 
     def close(self) -> None:
         """Wait for every batch to be written; a write error (disk full) is raised here."""
@@ -382,11 +413,14 @@ def _read_dataset(
                 kept = keys_of(name, batch, read.encoded)
                 if kept is not None:
                     parts.append(kept)
+                encoded = read.encoded
                 if schema.personal_data:
                     key.used = True
-                    batch = pseudonymise(batch, PSEUDONYM_COLUMNS.get(name, ()), key.key)
+                    hidden = PSEUDONYM_COLUMNS.get(name, ())
+                    batch = pseudonymise(batch, hidden, key.key)
+                    encoded = {c: v for c, v in encoded.items() if c not in hidden}
                 if not problems:
-                    writer.put(batch)
+                    writer.put(batch, encoded)
             sha = hashed[index]["sha256"] if hashed else read.sha256 or sha256_of(path)
             fingerprints.append({"fil": path.name, "sha256": sha})
             warnings.extend(read.warnings)
@@ -398,15 +432,15 @@ def _read_dataset(
             key.used = True
         if not files:
             writer.put(_empty_table(schema))
+        if not problems:  # while the writer writes the last batches
+            check_dataset(name, checked, rules, problems, warnings)
+            if name == "placeringar":
+                groups = known_forms if isinstance(known_forms, dict) else None
+                check_placement_episodes(checked, groups, problems)
         writer.close()
     except BaseException:
         writer.discard()
         raise
-    if not problems:
-        check_dataset(name, checked, rules, problems, warnings)
-        if name == "placeringar":
-            groups = known_forms if isinstance(known_forms, dict) else None
-            check_placement_episodes(checked, groups, problems)
     if problems:
         tmp.unlink(missing_ok=True)
     return _DatasetRead(fingerprints, rows, problems, warnings, None if problems else tmp)

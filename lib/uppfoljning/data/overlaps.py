@@ -145,7 +145,8 @@ def value_hashes(values: pa.Array | pa.ChunkedArray) -> np.ndarray:
         distinct = np.fromiter(
             map(hash, encoded.dictionary.to_pylist()), np.int64, len(encoded.dictionary)
         ).view(np.uint64)
-        out = distinct[encoded.indices.fill_null(0).to_numpy()]
+        indices = encoded.indices
+        out = distinct[(indices.fill_null(0) if indices.null_count else indices).to_numpy()]
     elif pa.types.is_floating(values.type):
         numbers = pc.add(values.cast(pa.float64()), 0.0)  # -0.0 → 0.0: equal numbers
         out = numbers.fill_null(0.0).to_numpy().view(np.uint64).copy()

@@ -371,7 +371,9 @@ class CsvStream:
     def _options(self) -> tuple:
         header = self.columns
         return (
-            pacsv.ReadOptions(column_names=header, skip_rows=1, block_size=STREAM_BLOCK),
+            pacsv.ReadOptions(
+                column_names=header, skip_rows=1, block_size=STREAM_BLOCK, use_threads=False
+            ),
             pacsv.ParseOptions(
                 delimiter=self.delimiter,
                 newlines_in_values=True,

@@ -78,23 +78,24 @@ def _replace_if_present(arr: pa.Array, old: str, new: str, present: bytes) -> pa
     return pc.replace_substring(arr, old, new) if old.encode() in present else arr
 
 
-def _strip_amounts(arr: pa.Array) -> tuple[pa.Array, bytes]:
-    """`"1 234,50"`, `"1\u00a0234,50"`, `"−12"` → `"1234,50"`, `"-12"` (separators kept), and
-    the bytes of the values as they were (what they can hold)."""
+def _strip_amounts(arr: pa.Array) -> tuple[pa.Array, bytes, bool]:
+    """`"1 234,50"`, `"1\u00a0234,50"`, `"−12"` → `"1234,50"`, `"-12"` (separators kept), the
+    bytes of the values as they were (what they can hold), and whether those are only plain
+    amount bytes (`_PLAIN_AMOUNT_BYTES`, no missing value)."""
     present = _value_bytes(arr)
     if not arr.null_count and not present.translate(None, _PLAIN_AMOUNT_BYTES):
         # Only digits, `-`, `,`, `.`, spaces and no-break spaces: the only white space there
         # is to remove, in one pass over the bytes.
         if b" " in present or b"\xc2" in present:
             arr = _without_spaces(arr)
-        return arr, present
+        return arr, present, True
     for space in _AMOUNT_SPACES:
         arr = _replace_if_present(arr, space, "", present)
     # The separators are gone wherever they were; other white space is trimmed off the ends
     # (the same as trimming first), and only looked for when its bytes occur at all.
     if any(marker in present for marker in _OTHER_SPACE_BYTES):
         arr = pc.utf8_trim_whitespace(arr)
-    return _replace_if_present(arr, "\u2212", "-", present), present
+    return _replace_if_present(arr, "\u2212", "-", present), present, False
 
 
 def _without_spaces(arr: pa.Array) -> pa.Array:
@@ -108,7 +109,8 @@ def _without_spaces(arr: pa.Array) -> pa.Array:
     drop = (raw == 0x20) | (raw == 0xC2) | (raw == 0xA0)
     before = np.zeros(len(raw) + 1, np.int32)
     np.cumsum(drop, dtype=np.int32, out=before[1:])
-    buffers = [None, pa.py_buffer(offsets - before[offsets]), pa.py_buffer(raw[~drop])]
+    kept = np.compress(~drop, raw)  # half the time of raw[~drop]
+    buffers = [None, pa.py_buffer(offsets - before[offsets]), pa.py_buffer(kept)]
     return pa.Array.from_buffers(pa.string(), n, buffers, 0)
 
 
@@ -130,7 +132,24 @@ def _normalise_amounts(arr: pa.Array, decimal_comma: bool, dots: bool, present: 
     return pa.Array.from_buffers(arr.type, len(arr), buffers, arr.null_count, arr.offset)
 
 
-def _cast_amounts(values: pa.Array, present: bytes) -> pa.Array | None:
+def _dot_at_an_end(values: pa.Array) -> bool:
+    """Whether some value starts with `.` or `-.`, ends with `.`, or is empty, told from the
+    bytes at the values' ends (three kernels over every value took four times as long)."""
+    n = len(values)
+    offsets = np.frombuffer(values.buffers()[1], np.int32, n + 1, values.offset * 4)
+    data = np.frombuffer(values.buffers()[2] or b"", np.uint8)
+    starts, ends = offsets[:-1], offsets[1:]
+    if (ends <= starts).any():
+        return True
+    dot, minus = ord("."), ord("-")
+    first, last = data[starts], data[ends - 1]
+    if (first == dot).any() or (last == dot).any():
+        return True
+    second = data[np.minimum(starts + 1, ends - 1)]
+    return bool(((first == minus) & (second == dot)).any())
+
+
+def _cast_amounts(values: pa.Array, plain: bool) -> pa.Array | None:
     """Normalised amounts as float64 when every one of them is valid, known without the
     pattern; None when some may not be (then the pattern says which).
 
@@ -140,13 +159,7 @@ def _cast_amounts(values: pa.Array, present: bytes) -> pa.Array | None:
     one (and the empty string); so a cast that succeeds on values none of which starts with
     `.` or `-.` or ends with `.` is a cast of valid amounts only, to the same numbers.
     """
-    if len(values) == 0 or present.translate(None, _PLAIN_AMOUNT_BYTES):
-        return None
-    if (
-        pc.any(pc.starts_with(values, ".")).as_py()
-        or pc.any(pc.starts_with(values, "-.")).as_py()
-        or pc.any(pc.ends_with(values, ".")).as_py()
-    ):
+    if len(values) == 0 or not plain or _dot_at_an_end(values):
         return None
     try:
         return pc.cast(values, pa.float64())
@@ -208,6 +221,7 @@ class FileValidator:
         self._masked: dict[str, MaskedIds] = {}
         self._batch_dots: set[str] = set()
         self._present: dict[str, bytes] = {}  # each amount column's bytes in this batch
+        self._plain: dict[str, bool] = {}  # whether those are plain amount bytes only
         self._letters: dict[str, str] = {}
         # Dictionary encodings of the last batch's output columns (values unchanged by the
         # checks), for the line hashes.
@@ -265,7 +279,7 @@ class FileValidator:
                 normalised = _normalise_amounts(
                     values, comma, column.name in self._batch_dots, present
                 )
-                amounts = _cast_amounts(normalised, present)
+                amounts = _cast_amounts(normalised, self._plain[column.name])
                 # valid as they stand (no empty cell: the cast refuses it), else checked
                 empty = invalid = None if amounts is not None else pc.equal(values, "")
                 values = normalised
@@ -412,7 +426,7 @@ class FileValidator:
             values = raw.data[column]
             if isinstance(values, pa.ChunkedArray):
                 values = values.combine_chunks()
-            values, present = _strip_amounts(values)
+            values, present, self._plain[column] = _strip_amounts(values)
             stripped[column], self._present[column] = values, present
             if self.spreadsheet:
                 continue

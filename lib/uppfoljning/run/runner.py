@@ -1,9 +1,10 @@
 """Run the report notebooks for one period and publish the result atomically.
 
 `run_report` executes each notebook with papermill on a pool of worker processes (several in
-parallel, each notebook with a kernel of its own), exports it to self-contained HTML, collects the tables and headline figures the notebooks wrote,
-and only then swaps the finished report into place. A reader never sees a half-built report, and a
-failed run leaves the previous report of the period untouched.
+parallel, each notebook with a kernel of its own), exports it to self-contained HTML, collects
+the tables and headline figures the notebooks wrote, and only then swaps the finished report
+into place. A reader never sees a half-built report, and a failed run leaves the previous
+report of the period untouched.
 
 This module orchestrates (checks, staging, lock, swap, manifest); the worker processes are in
 `uppfoljning.run.workers`, the output contract in `uppfoljning.run.outputs`, the errors in
