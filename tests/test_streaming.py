@@ -155,3 +155,38 @@ def test_amount_separators_are_removed_as_by_trim_then_replace(cell):
         expected = pc.replace_substring(expected, separator, "")
     expected = pc.replace_substring(expected, "\u2212", "-")
     assert _strip_amounts(pa.array([cell]))[0].to_pylist() == expected.to_pylist()
+
+
+def test_processed_parquet_reads_back_as_the_validated_table(tmp_path, small_batches):
+    """Text is written from dictionary arrays, batch by batch, yet reads back as plain text
+    with exactly the values (and types) of the validated table."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    rows = _rows(40)
+    rows[7] = rows[7].replace("Rad 7", "Rad 7 till 19121212-1212")  # masked in the text
+    rows[9] = rows[9].replace(";;;Rad 9", ";K1 ;P2;Rad 9")  # trimmed codes
+    raw, path = _ledger(tmp_path, rows)
+    expected, problems, _ = read_dataset_file(path, SCHEMAS["huvudbok"])
+    assert problems == []
+    ingest(raw, tmp_path / "processed", ["huvudbok"], rules=DuplicateRules(), force=True)
+    written = pq.read_table(tmp_path / "processed" / "huvudbok.parquet")
+    assert written.num_rows == expected.num_rows == 40
+    for field in expected.schema:
+        column = written.column(field.name)
+        assert not pa.types.is_dictionary(column.type), field.name
+        assert column.to_pylist() == expected.column(field.name).to_pylist(), field.name
+    assert "19121212" not in str(written.column("text").to_pylist())
+    assert written.column("motpart")[9].as_py() == "K1"
+
+
+@pytest.mark.parametrize("amount", [".5", "5.", "-.5", "5-", "--5", "5.5.5"])
+def test_amounts_the_cast_would_take_but_the_pattern_refuses(tmp_path, amount):
+    rows = _rows(10, amount="12.25")
+    rows[4] = rows[4].replace("12.25", amount)
+    raw, _ = _ledger(tmp_path, rows)
+    with pytest.raises(IngestError) as caught:
+        _ingest(raw, tmp_path)
+    assert caught.value.problems == [
+        f"huvudbok.csv, rad 6, kolumn belopp: '{amount}' är inte ett belopp"
+    ]
