@@ -5,10 +5,11 @@ Every case runs in a process of its own; its peak resident memory is read from `
 The figures to quote are the ratios: the first run against the floor (four import-only
 notebooks through the papermill and nbconvert command lines, one after the other: the issue's
 measure of the old design), ingest against a bare pyarrow read of the same file in the same
-run, a re-run against the first run. `benchmarks/phases.py` splits each notebook's
-time into kernel start, imports, cells and export. Run with `make bench` (a few minutes).
+run (each `--reps` times, alternating, fresh processes; medians), a re-run against the first
+run. `benchmarks/phases.py` splits each notebook's time into kernel start, imports, cells and
+export. Run with `make bench` (a few minutes).
 
-    python benchmarks/bench.py [--lines 1000000 10000000] [--out benchmarks/results.json]
+    python benchmarks/bench.py [--lines 1000000 10000000] [--reps 5] [--out benchmarks/results.json]
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import json
 import os
 import platform
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -147,7 +149,7 @@ def page_sizes(report: Path) -> dict[str, int]:
     }
 
 
-def run(lines: list[int], out: Path) -> dict:
+def run(lines: list[int], out: Path, reps: int = 5) -> dict:
     if not (ROOT / "data" / "raw" / "huvudbok_2024.csv").exists():
         subprocess.run(cli("demo", "--if-empty"), cwd=ROOT, check=True)
     results: dict[str, dict] = {}
@@ -185,16 +187,27 @@ def run(lines: list[int], out: Path) -> dict:
             raw.mkdir(parents=True)
             ledger = raw / "huvudbok_2024.csv"
             measure([sys.executable, "-c", GENERATE, str(ledger), str(count), "1"], env=env)
-            for case, args in (
-                (f"pyarrow_{label}", [sys.executable, "-c", BARE_READ, str(ledger)]),
-                (
-                    f"ingest_{label}",
-                    [sys.executable, "-c", INGEST, str(raw), str(raw.parent / "p")],
-                ),
-            ):
-                results[case] = measure(args, env=env)
-                results[case]["inner_seconds"] = float(results[case]["last"].split()[0])
-                results[case]["file_mb"] = ledger.stat().st_size / 1e6
+            cases = {
+                f"pyarrow_{label}": [sys.executable, "-c", BARE_READ, str(ledger)],
+                f"ingest_{label}": [sys.executable, "-c", INGEST, str(raw), str(raw.parent / "p")],
+            }
+            # The two one after the other, `reps` times, each in a fresh process: on a shared
+            # 2-core machine one run of either varies by a third, the median of several less.
+            runs: dict[str, list[dict]] = {case: [] for case in cases}
+            for _ in range(reps):
+                for case, args in cases.items():
+                    runs[case].append(measure(args, env=env))
+            for case, measured in runs.items():
+                inner = [float(m["last"].split()[0]) for m in measured]
+                results[case] = {
+                    "seconds": statistics.median(m["seconds"] for m in measured),
+                    "inner_seconds": statistics.median(inner),
+                    "inner_min": min(inner),
+                    "inner_max": max(inner),
+                    "peak_mb": max(m["peak_mb"] for m in measured),
+                    "file_mb": ledger.stat().st_size / 1e6,
+                    "runs": len(measured),
+                }
         # -- the economy notebook on the biggest ledger (ingest included)
         biggest = max(lines)
         big = project_copy(base, "stor")
@@ -261,7 +274,12 @@ def _print(report: dict) -> None:
     for name, case in report["fall"].items():
         inner = case.get("inner_seconds")
         inner_text = f"{inner:>14.2f}" if inner is not None else f"{'':>14}"
-        print(f"{name:<26}{case['seconds']:>10.2f}{inner_text}{case['peak_mb']:>16.0f}")
+        spread = (
+            f"  ({case['inner_min']:.2f}–{case['inner_max']:.2f}, {case['runs']:.0f} körningar)"
+            if "runs" in case
+            else ""
+        )
+        print(f"{name:<26}{case['seconds']:>10.2f}{inner_text}{case['peak_mb']:>16.0f}{spread}")
     print()
     for name, value in report["kvoter"].items():
         print(f"{name:<36}{value:>8.2f}")
@@ -277,8 +295,11 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Mät rapportkörning och inläsning.")
     parser.add_argument("--lines", type=int, nargs="+", default=[1_000_000, 10_000_000])
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results.json")
+    parser.add_argument(
+        "--reps", type=int, default=5, help="körningar av varje inläsningsfall (medianen räknas)"
+    )
     args = parser.parse_args(argv)
-    run(args.lines, args.out)
+    run(args.lines, args.out, args.reps)
     return 0
 
 

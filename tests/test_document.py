@@ -17,9 +17,9 @@ import pypdfium2.raw as pdfium_c
 import pytest
 
 from uppfoljning.data.config import load_period_params
-from uppfoljning.document.build import Chapter, Document, Table, Text, assemble, missing_texts
+from uppfoljning.document.build import Chapter, Document, Table, Text, assemble
 from uppfoljning.document.html import render_html
-from uppfoljning.document.structure import load_document_structure, walk
+from uppfoljning.document.structure import load_document_structure, missing_texts, walk
 from uppfoljning.document.typst import render_pdf
 from uppfoljning.present.safety import check_html
 

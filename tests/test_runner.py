@@ -767,3 +767,27 @@ def test_a_worker_loads_no_plotting_and_no_iri_parser():
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     ).stdout.split()
     assert printed == ["False", "None"]
+
+
+def test_the_checks_before_a_run_load_no_plotting_and_no_document_builder(demo_data):
+    """An unchanged re-run is only these checks: they read every params file with its loader
+    but import neither matplotlib nor the document's builder (half a second of a re-run)."""
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parents[1]
+    code = (
+        "import sys\nfrom pathlib import Path\n"
+        "from uppfoljning.data.config import load_period_params\n"
+        "from uppfoljning.run.preflight import check_period\n"
+        f"root = Path({str(root)!r})\n"
+        "params = load_period_params(root / 'params' / '2024-08.yaml')\n"
+        f"result = check_period(params, Path({str(demo_data / 'processed')!r}),"
+        " notebooks_dir=root / 'notebooks')\n"
+        "print(result.errors == [], 'matplotlib' in sys.modules,"
+        " 'uppfoljning.document.build' in sys.modules)"
+    )
+    printed = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=root
+    ).stdout.split()
+    assert printed == ["True", "False", "False"]

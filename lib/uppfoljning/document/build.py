@@ -15,8 +15,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from uppfoljning.data.config import PeriodParams
-from uppfoljning.document.structure import Part, load_document_structure, walk
-from uppfoljning.present.report import DEMO_BANNER, parse_comments
+from uppfoljning.document.structure import (
+    Part,
+    comments_of,
+    load_document_structure,
+    missing_text,
+)
+from uppfoljning.present.report import DEMO_BANNER
 
 DRAFT_MARK = "Utkast"
 
@@ -93,42 +98,6 @@ def file_stem(title: str) -> str:
     return stem or "dokument"
 
 
-def document_headings(params: PeriodParams) -> list[str]:
-    """The comment headings the period's document shows text under (empty without document)."""
-    if params.document_file is None:
-        return []
-    parts = walk(load_document_structure(params.document_file))
-    return [p.comment for p in parts if p.comment]
-
-
-def _comments(params: PeriodParams) -> dict[str, str]:
-    if params.comments_file is None or not params.comments_file.is_file():
-        return {}
-    return parse_comments(params.comments_file.read_text(encoding="utf-8"))
-
-
-def _missing_text(params: PeriodParams, part: Part) -> str:
-    comments_file = params.comments_file
-    where = comments_file.name if comments_file else "kommentarsfilen (nyckeln kommentarer)"
-    return (
-        f"”{part.title}” saknar text: skriv den under ”## {part.comment}” i {where}, "
-        f"eller sätt utkast: ja i {params.path.name} för att ta med utkastet"
-    )
-
-
-def missing_texts(params: PeriodParams) -> list[str]:
-    """Chapters whose text is not written (none when drafts are allowed); before any run."""
-    if params.document_file is None or params.drafts_allowed:
-        return []
-    comments = _comments(params)
-    parts = walk(load_document_structure(params.document_file))
-    return [
-        _missing_text(params, p)
-        for p in parts
-        if p.comment and not comments.get(p.comment.strip().lower())
-    ]
-
-
 def _svg_alt(svg: bytes) -> str:
     """The description `present.plots.save_svg` wrote into the SVG (its alt text)."""
     try:
@@ -167,7 +136,7 @@ class _Assembler:
         if self.params.drafts_allowed:
             body = draft.read_text(encoding="utf-8") if draft else "Ingen text är skriven ännu."
             return Text(body, draft=True)
-        self.problems.append(_missing_text(self.params, part))
+        self.problems.append(missing_text(self.params, part))
         return None
 
     def chapter(self, part: Part) -> Chapter | None:
@@ -241,7 +210,7 @@ def assemble(
         parts = load_document_structure(params.document_file)
     except ValueError as exc:
         raise DocumentError([str(exc)]) from exc
-    assembler = _Assembler(report, params, _comments(params))
+    assembler = _Assembler(report, params, comments_of(params))
     chapters = [c for p in parts if (c := assembler.chapter(p)) is not None]
     appendix = Chapter(title="Om rapporten", level=1, appendix=True)
     appendix.blocks.append(Text(about(analysis_pages or [], demo)))

@@ -5,9 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from uppfoljning.data.config import ParamsError, read_yaml
+from uppfoljning.data.config import ParamsError, PeriodParams, read_yaml
 from uppfoljning.data.params import validate
 from uppfoljning.data.params.document import DocumentFile, SectionModel
+from uppfoljning.present.comments import parse_comments
 
 
 @dataclass(frozen=True)
@@ -63,3 +64,44 @@ def walk(parts: tuple[Part, ...]) -> list[Part]:
         out.append(part)
         out.extend(walk(part.sections))
     return out
+
+
+# Checks before any run (preflight, `ny-period`): the structure and the comments file only.
+
+
+def document_headings(params: PeriodParams) -> list[str]:
+    """The comment headings the period's document shows text under (empty without document)."""
+    if params.document_file is None:
+        return []
+    parts = walk(load_document_structure(params.document_file))
+    return [p.comment for p in parts if p.comment]
+
+
+def comments_of(params: PeriodParams) -> dict[str, str]:
+    """The period's comments by heading (lower case); empty without a comments file."""
+    if params.comments_file is None or not params.comments_file.is_file():
+        return {}
+    return parse_comments(params.comments_file.read_text(encoding="utf-8"))
+
+
+def missing_text(params: PeriodParams, part: Part) -> str:
+    """The message for a chapter whose text is not written."""
+    comments_file = params.comments_file
+    where = comments_file.name if comments_file else "kommentarsfilen (nyckeln kommentarer)"
+    return (
+        f"”{part.title}” saknar text: skriv den under ”## {part.comment}” i {where}, "
+        f"eller sätt utkast: ja i {params.path.name} för att ta med utkastet"
+    )
+
+
+def missing_texts(params: PeriodParams) -> list[str]:
+    """Chapters whose text is not written (none when drafts are allowed); before any run."""
+    if params.document_file is None or params.drafts_allowed:
+        return []
+    comments = comments_of(params)
+    parts = walk(load_document_structure(params.document_file))
+    return [
+        missing_text(params, p)
+        for p in parts
+        if p.comment and not comments.get(p.comment.strip().lower())
+    ]

@@ -8,8 +8,13 @@ plan; the checked tables of a period (`tables`); and the report facade the noteb
 Other domains use only what this package exports here.
 """
 
-from uppfoljning.economy.ledger import ClassificationWarning, Ledger, classify
-from uppfoljning.economy.report import EconomyReport, publish_headlines, unclassified_summary
+from typing import TYPE_CHECKING
+
+from uppfoljning.data.lazy import lazy_exports
+
+if TYPE_CHECKING:
+    from uppfoljning.economy.ledger import ClassificationWarning, Ledger, classify
+    from uppfoljning.economy.report import EconomyReport, publish_headlines, unclassified_summary
 
 __all__ = [
     "ClassificationWarning",
@@ -19,3 +24,15 @@ __all__ = [
     "publish_headlines",
     "unclassified_summary",
 ]
+# Imported when first used: the checks before a run load `economy.actionplan` only.
+__getattr__ = lazy_exports(
+    __name__,
+    {
+        "ClassificationWarning": "ledger",
+        "Ledger": "ledger",
+        "classify": "ledger",
+        "EconomyReport": "report",
+        "publish_headlines": "report",
+        "unclassified_summary": "report",
+    },
+)

@@ -27,6 +27,7 @@ from uppfoljning.data.config import (
     project_root,
 )
 from uppfoljning.data.ingest import is_demo
+from uppfoljning.present.comments import parse_comments
 from uppfoljning.present.formatting import period_label
 from uppfoljning.present.plots import describe, save_svg
 from uppfoljning.present.safety import (
@@ -184,23 +185,6 @@ def show(items: list) -> None:
 
     for item in items:
         display(item)
-
-
-def parse_comments(text: str) -> dict[str, str]:
-    """Split a Markdown file into {heading (lower case): body} on `## ` headings."""
-    out: dict[str, str] = {}
-    current: str | None = None
-    lines: list[str] = []
-    for line in text.splitlines():
-        if line.startswith("## "):
-            if current is not None:
-                out[current] = "\n".join(lines).strip()
-            current, lines = line[3:].strip().lower(), []
-        elif current is not None:
-            lines.append(line)
-    if current is not None:
-        out[current] = "\n".join(lines).strip()
-    return out
 
 
 def open_period(

@@ -138,10 +138,10 @@ def _warm_pool(
     """The workers, started now when notebooks will surely run (forced, `--only`, no report
     yet), so their imports and kernels start while the inputs are checked; else None and the
     run starts its own pool once it knows what to run."""
-    from uppfoljning.run.workers import WorkerPool, default_kernel
-
     if not (args.force or args.only or not (report / "manifest.json").is_file()):
         return contextlib.nullcontext(None)
+    from uppfoljning.run.workers import WorkerPool, default_kernel
+
     size = min(args.jobs or os.cpu_count() or 1, len(notebooks))
     if size < 1:
         return contextlib.nullcontext(None)
