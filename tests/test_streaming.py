@@ -190,3 +190,24 @@ def test_amounts_the_cast_would_take_but_the_pattern_refuses(tmp_path, amount):
     assert caught.value.problems == [
         f"huvudbok.csv, rad 6, kolumn belopp: '{amount}' är inte ett belopp"
     ]
+
+
+@pytest.mark.parametrize("sliced", [False, True])
+@pytest.mark.parametrize("with_empty", [False, True])
+def test_spaces_are_dropped_value_by_value_in_any_array(sliced, with_empty):
+    """Both ways of shifting the offsets (per value, or per byte when a value is empty) keep
+    every value's own bytes, also in a slice of a longer array."""
+    import pyarrow as pa
+
+    from uppfoljning.data.validation import _without_spaces
+
+    cells = ["1 234,5", " ", "\u00a012\u00a0345", "5", "-1 000 000", "7 "]
+    cells += [""] if with_empty else []
+    values = [cells[(i * 7) % len(cells)] for i in range(40)]
+    array = pa.array(["9 9", *values])
+    if sliced:
+        array = array.slice(1)
+    else:
+        values = ["9 9", *values]
+    expected = [v.replace(" ", "").replace("\u00a0", "") for v in values]
+    assert _without_spaces(array).to_pylist() == expected

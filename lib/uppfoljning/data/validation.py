@@ -107,10 +107,20 @@ def _without_spaces(arr: pa.Array) -> pa.Array:
     raw = np.frombuffer(arr.buffers()[2], np.uint8)[offsets[0] : offsets[-1]]
     offsets = offsets - offsets[0]
     drop = (raw == 0x20) | (raw == 0xC2) | (raw == 0xA0)
-    before = np.zeros(len(raw) + 1, np.int32)
-    np.cumsum(drop, dtype=np.int32, out=before[1:])
+    lengths = np.diff(offsets)
+    if lengths.all():
+        # The bytes dropped from each value, summed value by value: an array per value, not a
+        # running count per byte (four bytes of fresh memory per byte of the column).
+        dropped = np.add.reduceat(drop, offsets[:-1], dtype=np.int32)
+        before = np.zeros(n + 1, np.int32)
+        np.cumsum(dropped, out=before[1:])
+        offsets = offsets - before
+    else:  # an empty value: reduceat would count the next value's first byte for it
+        running = np.zeros(len(raw) + 1, np.int32)
+        np.cumsum(drop, dtype=np.int32, out=running[1:])
+        offsets = offsets - running[offsets]
     kept = np.compress(~drop, raw)  # half the time of raw[~drop]
-    buffers = [None, pa.py_buffer(offsets - before[offsets]), pa.py_buffer(kept)]
+    buffers = [None, pa.py_buffer(offsets), pa.py_buffer(kept)]
     return pa.Array.from_buffers(pa.string(), n, buffers, 0)
 
 
