@@ -37,7 +37,7 @@ from uppfoljning.data.schemas import Schema
 
 RAW_SUFFIXES = (".csv", ".txt", ".tsv", ".xlsx")
 STREAM_BLOCK = 1 << 22  # bytes of CSV per record batch; tests make it small
-_PROBE = 1 << 20  # bytes read to find the header, the delimiter and the line ends
+_PROBE = 1 << 16  # bytes read to find the header, the delimiter and the blank lines at the end
 MAX_ERRORS_PER_COLUMN = 5  # problems listed per column and file before "… more"
 
 # Spreadsheet formats we cannot read: refused by name, not silently skipped.
