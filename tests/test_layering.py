@@ -129,3 +129,22 @@ def test_the_checker_sees_a_forbidden_import(tmp_path):
     bad.write_text("def f():\n    from uppfoljning.placements.report import X\n", encoding="utf-8")
     ((_, target, _),) = _imports(bad)
     assert _layer(target) not in ALLOWED["data"]
+
+
+def test_lazily_exported_names_are_the_modules_own():
+    """`uppfoljning.economy.EconomyReport` is `economy.report.EconomyReport`, loaded on first
+    use; a name the package does not export is an AttributeError, as without the laziness."""
+    import uppfoljning.document
+    import uppfoljning.economy
+    import uppfoljning.placements
+    from uppfoljning.document import build
+    from uppfoljning.economy import report
+    from uppfoljning.placements import register
+
+    assert uppfoljning.economy.EconomyReport is report.EconomyReport
+    assert uppfoljning.placements.Register is register.Register
+    assert uppfoljning.document.build_document is build.build_document
+    for package in (uppfoljning.economy, uppfoljning.placements, uppfoljning.document):
+        assert all(hasattr(package, name) for name in package.__all__)
+        with pytest.raises(AttributeError):
+            package.no_such_name  # noqa: B018

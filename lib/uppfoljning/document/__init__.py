@@ -5,18 +5,15 @@ package only assembles what `params/dokument.yaml` asks for, with the controller
 from the comments file, and typesets it. Nothing here computes a figure.
 """
 
-from typing import Any
+from typing import TYPE_CHECKING
 
+from uppfoljning.data.lazy import lazy_exports
 from uppfoljning.document.structure import document_headings, missing_texts
 
+if TYPE_CHECKING:
+    from uppfoljning.document.build import DocumentError, build_document
+
 __all__ = ["DocumentError", "build_document", "document_headings", "missing_texts"]
-
-
-def __getattr__(name: str) -> Any:
-    """The builder (pandas, matplotlib, Typst) only when a document is built: the checks before
-    a run import this package too, and an unchanged re-run should not pay for it."""
-    if name in ("DocumentError", "build_document"):
-        from uppfoljning.document import build
-
-        return getattr(build, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+# The builder (pandas, matplotlib, Typst) only when a document is built: the checks before a
+# run import this package too, and an unchanged re-run should not pay for it.
+__getattr__ = lazy_exports(__name__, {"DocumentError": "build", "build_document": "build"})
