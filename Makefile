@@ -41,7 +41,8 @@ chromium:
 		echo "chromium kunde inte installeras; webbläsartesterna hoppas över"; \
 	fi
 
-test: demo chromium
+# ruff first: a lint or formatting slip fails the tests as it would fail review.
+test: demo chromium lint
 	$(BIN)/python -m pytest
 
 # Wall time and peak memory of a report run, re-runs and ingest of 1 M and 10 M ledger lines
@@ -50,8 +51,8 @@ bench: demo
 	$(BIN)/python benchmarks/bench.py
 
 lint: setup
-	$(BIN)/ruff check lib tests
-	$(BIN)/ruff format --check lib tests
+	$(BIN)/ruff check lib tests benchmarks
+	$(BIN)/ruff format --check lib tests benchmarks
 
 lab: demo
 	$(BIN)/uppfoljning ingest
