@@ -299,6 +299,8 @@ def main(argv: list[str] | None = None) -> int:
         "--reps", type=int, default=5, help="körningar av varje inläsningsfall (medianen räknas)"
     )
     args = parser.parse_args(argv)
+    if args.reps < 1 or min(args.lines) < 1:
+        parser.error("--reps och --lines måste vara minst 1")
     run(args.lines, args.out, args.reps)
     return 0
 
